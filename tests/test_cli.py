@@ -1,0 +1,59 @@
+"""`aiquiz validate` and `aiquiz list` as a user runs them: output, exit codes, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES
+
+
+def test_validate_valid_deck_exits_0(cli, sample_path: Path) -> None:
+    result = cli("validate", str(sample_path))
+    assert result.returncode == 0, result.stderr
+    assert "sample: 5 cards (basic 1, cloze 1, choice 1, truefalse 2)" in result.stdout
+    assert "OK: 1 deck(s), 5 cards." in result.stdout
+
+
+def test_validate_invalid_deck_exits_1_with_file_line_errors(cli) -> None:
+    path = "tests/fixtures/invalid/unknown-key.yaml"
+    result = cli("validate", path)
+    assert result.returncode == 1
+    assert f"Error: {path}:7: card q1: unknown key 'frnt' in basic card (did you mean 'front'?)" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_every_invalid_fixture_fails_cleanly_from_the_cli(cli) -> None:
+    result = cli("validate", "tests/fixtures/invalid")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    for expected in sorted((FIXTURES / "invalid").glob("*.expected")):
+        for line in expected.read_text(encoding="utf-8").splitlines():
+            assert f"Error: {line}" in result.stderr
+
+
+def test_missing_path_exits_2(cli) -> None:
+    result = cli("validate", "no/such/deck.yaml")
+    assert result.returncode == 2
+    assert "Error: no such file or directory: no/such/deck.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_option_exits_2(cli) -> None:
+    result = cli("validate", "--frobnicate")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_list_shows_title_source_and_counts(cli, sample_path: Path) -> None:
+    result = cli("list", str(sample_path))
+    assert result.returncode == 0, result.stderr
+    assert "sample" in result.stdout and "Sample deck" in result.stdout
+    assert "sample-source" in result.stdout and "truefalse:2" in result.stdout
+
+
+def test_default_paths_use_local_decks_dir(cli, tmp_path: Path, sample_path: Path) -> None:
+    (tmp_path / "decks").mkdir()
+    (tmp_path / "decks" / "mine.yaml").write_text(sample_path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = cli("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "decks/mine.yaml: sample: 5 cards" in result.stdout
