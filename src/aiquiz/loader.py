@@ -34,9 +34,16 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 
 
 class _TextLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """A safe loader that resolves no implicit types: every plain scalar is a string."""
+    """A safe loader that resolves no implicit types: every plain scalar is a string.
+
+    `resolve` is only asked about nodes written without a tag, so explicit tags stay visible.
+    """
 
     yaml_implicit_resolvers: dict[str, Any] = {}
+    _DEFAULT_TAGS = {ScalarNode: STR_TAG, SequenceNode: SEQ_TAG, MappingNode: MAP_TAG}
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        return self._DEFAULT_TAGS[kind]
 
 
 def _line(node: Node) -> int:
@@ -375,7 +382,8 @@ def parse_deck(text: str, path: str = "<deck>") -> Deck:
         raise DeckError.single(path, 1, "the file is empty; a deck needs 'deck', 'title', 'source' and 'cards'")
     reader = _Reader(path)
     try:
-        reader.check_graph(root)
+        if "&" in text:  # without an anchor there can be no alias to expand
+            reader.check_graph(root)
         deck = reader.deck(root)
     except RecursionError:
         raise DeckError.single(path, None, "YAML nested too deeply") from None

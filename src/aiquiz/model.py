@@ -213,3 +213,49 @@ def card_texts(card: Card) -> tuple[Text, ...]:
         case _:
             main = ()
     return main + ((card.explain,) if card.explain else ())
+
+
+@dataclass(frozen=True)
+class ResolvedCitation:
+    """A citation with its interview looked up: what every output shows under an answer."""
+
+    source: Source | None
+    section: Text | None
+    anchor: str | None
+
+    @property
+    def url(self) -> str | None:
+        """The first (original) link of the interview, if known."""
+        return self.source.urls[0] if self.source and self.source.urls else None
+
+
+def resolve_citations(deck: Deck, card: Card) -> tuple[ResolvedCitation, ...]:
+    """The card's citations with each one's interview taken from the deck's sources."""
+    return tuple(ResolvedCitation(deck.source(c.source), c.section, c.anchor) for c in card.cite)
+
+
+def cloze_answers(text: str) -> dict[int, tuple[str, ...]]:
+    """The hidden words of each gap: `{1: ("300",), 2: (...)}` for `{{c1::300}} ... {{c2::...}}`."""
+    found: dict[int, list[str]] = {}
+    for m in CLOZE_GAP.finditer(text):
+        found.setdefault(int(m.group(1)), []).append(m.group(2))
+    return {k: tuple(v) for k, v in sorted(found.items())}
+
+
+def cloze_render(text: str, hide: int | None = None, blank: str = "[...]", reveal: bool = False) -> str:
+    """A cloze text for display, as plain text (escape it yourself for HTML).
+
+    Args:
+        text: Cloze text with `{{cN::answer}}` or `{{cN::answer::hint}}` gaps.
+        hide: Which gap number is asked (None: all gaps are asked).
+        blank: What an asked gap shows (a hint replaces the dots: `[hint]`).
+        reveal: Show the answers of asked gaps instead of blanks.
+    """
+
+    def one(m: re.Match[str]) -> str:
+        number, answer, hint = int(m.group(1)), m.group(2), m.group(3)
+        if reveal or (hide is not None and number != hide):
+            return answer
+        return f"[{hint}]" if hint else blank
+
+    return CLOZE_GAP.sub(one, text)

@@ -1,0 +1,93 @@
+"""Choosing cards: filters and seeded sampling/shuffling, shared by the quiz, the drill and Anki export."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from aiquiz.errors import UsageError
+from aiquiz.model import AnyCard, Deck, Kind
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A card together with the deck it belongs to; `key` is its stable identity `deck/card`."""
+
+    deck: Deck
+    card: AnyCard
+
+    @property
+    def key(self) -> str:
+        """The stable identity of the card across rewordings: `<deck id>/<card id>`."""
+        return card_key(self.deck.id, self.card.id)
+
+
+def card_key(deck_id: str, card_id: str) -> str:
+    """The stable identity of a card: `<deck id>/<card id>`."""
+    return f"{deck_id}/{card_id}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which cards to take; an empty tuple means "no restriction"."""
+
+    decks: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    kinds: tuple[Kind, ...] = ()
+    difficulties: tuple[int, ...] = ()
+
+    def describe(self) -> str:
+        """The filters in words, for messages such as "no cards match ..."."""
+        parts = [f"{name} {', '.join(map(str, values))}" for name, values in (
+            ("deck", self.decks), ("tag", self.tags), ("kind", [k.value for k in self.kinds]),
+            ("difficulty", self.difficulties)) if values]
+        return "; ".join(parts) or "no filters"
+
+
+def select_cards(decks: Sequence[Deck], filters: Filters = Filters()) -> list[Picked]:
+    """The cards of `decks` that pass `filters`, in deck-file order.
+
+    A card passes the tag filter when it has any of the tags.
+
+    Raises:
+        UsageError: a deck id in the filter is not among the loaded decks.
+    """
+    known = {d.id for d in decks}
+    unknown = [d for d in filters.decks if d not in known]
+    if unknown:
+        raise UsageError(f"no deck with id {', '.join(unknown)} (loaded: {', '.join(sorted(known))})")
+    out: list[Picked] = []
+    for deck in decks:
+        if filters.decks and deck.id not in filters.decks:
+            continue
+        for card in deck.cards:
+            if filters.tags and not set(filters.tags) & set(card.tags):
+                continue
+            if filters.kinds and card.kind not in filters.kinds:
+                continue
+            if filters.difficulties and card.difficulty not in filters.difficulties:
+                continue
+            out.append(Picked(deck, card))
+    return out
+
+
+def sample(items: Sequence[T], count: int | None, seed: int | str) -> list[T]:
+    """`count` items drawn from `items` by `seed` (all of them, shuffled, when count is None).
+
+    The same items, count and seed always give the same result.
+    """
+    rng = random.Random(f"sample:{seed}")
+    chosen = list(items)
+    rng.shuffle(chosen)
+    return chosen if count is None else chosen[:count]
+
+
+def shuffled(items: Iterable[T], seed: int | str) -> list[T]:
+    """A seeded shuffle of `items` (a fresh list; the input is untouched)."""
+    out = list(items)
+    random.Random(f"shuffle:{seed}").shuffle(out)
+    return out
