@@ -32,7 +32,7 @@ def deck_paths(paths: list[Path] | None, cwd: Path | None = None) -> list[Path]:
     """
     if paths:
         return list(paths)
-    local = (cwd or Path.cwd()) / "decks"
+    local = Path("decks") if cwd is None else cwd / "decks"
     if local.is_dir():
         return [local]
     bundled = bundled_decks()
