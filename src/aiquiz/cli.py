@@ -10,12 +10,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
 if TYPE_CHECKING:
-    from aiquiz.model import Deck
+    from aiquiz.model import Deck, Kind
 
 app = typer.Typer(
     name="aiquiz",
@@ -102,6 +102,128 @@ def list_decks(paths: PathsArg = None) -> None:
             counts = " ".join(f"{k.value}:{n}" for k, n in deck.kind_counts().items())
             typer.echo(f"{deck.id:<20} {len(deck.cards):>4} cards  {deck.title.get('en')}")
             typer.echo(f"{'':<20}       {_source_line(deck)}; {counts}")
+
+
+def _kinds(values: list[str] | None) -> tuple[Kind, ...]:
+    """Card kinds named on the command line (inside `_errors()`)."""
+    from aiquiz.errors import UsageError
+    from aiquiz.model import Kind
+
+    known = [k.value for k in Kind]
+    for value in values or ():
+        if value not in known:
+            raise UsageError(f"unknown --kind '{value}' (one of: {', '.join(known)})")
+    return tuple(Kind(v) for v in values or ())
+
+
+@app.command()
+def quiz(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.", show_default=False)],
+    paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
+    kind: Annotated[Optional[list[str]],
+                    typer.Option(help="Only basic, cloze, choice or truefalse cards (repeatable).")] = None,
+    difficulty: Annotated[Optional[list[int]],
+                          typer.Option(min=1, max=3, help="Only this difficulty (repeatable).")] = None,
+    count: Annotated[Optional[int],
+                     typer.Option(min=1, help="Questions to ask (default: 20, or all if fewer match).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: a new one, printed on the quiz).")] = None,
+    versions: Annotated[int, typer.Option(min=1, max=26, help="Versions A, B, ...: same questions, shuffled.")] = 1,
+    lang: Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown.")] = "en",
+    key: Annotated[Literal["end", "separate", "none"],
+                   typer.Option(help="Answer key: at the end, in FILE-key.html, or none.")] = "end",
+    title: Annotated[Optional[str], typer.Option(help="Quiz title (default: the deck's title).")] = None,
+    paper: Annotated[Literal["a4", "letter"], typer.Option(help="Paper size for printing.")] = "a4",
+    all_if_fewer: Annotated[bool, typer.Option("--all-if-fewer",
+                                               help="Take every card when --count is more than match.")] = False,
+) -> None:
+    """Write a printable HTML quiz with seeded versions and an answer key."""
+    import secrets
+
+    from aiquiz.quiz import DEFAULT_COUNT, build_quiz, write_quiz
+    from aiquiz.select import Filters
+
+    with _errors():
+        decks = load(paths)
+        seed = secrets.randbelow(1_000_000) if seed is None else seed
+        filters = Filters(tuple(deck or ()), tuple(tag or ()), _kinds(kind), tuple(difficulty or ()))
+        output = build_quiz(decks, filters=filters, count=count or DEFAULT_COUNT, seed=seed, versions=versions,
+                            lang=lang, key_mode=key, title=title, paper=paper,
+                            take_all=all_if_fewer or count is None)
+        for path in write_quiz(output, out):
+            typer.echo(f"Wrote {path}")
+        typer.echo(f"{len(output.plan.chosen)} questions, {versions} version(s), seed {seed}")
+
+
+@app.command()
+def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
+         lang: Annotated[Literal["en", "zh", "both"],
+                         typer.Option(help="Card language; both: en with zh beneath.")] = "en",
+         out: Annotated[Path, typer.Option(help="The .apkg to write.")] = Path("dist/aiquiz.apkg")) -> None:
+    """Export an Anki package (.apkg); re-importing it updates notes in place and keeps your reviews."""
+    import os
+
+    with _errors():
+        from aiquiz.anki import build_apkg, default_build_time
+        from aiquiz.model import LangMode
+        from aiquiz.select import Filters
+
+        decks = load(paths)
+        report = build_apkg(decks, out, filters=Filters(decks=tuple(deck or ()), tags=tuple(tag or ())),
+                            lang=LangMode(lang), build_time=default_build_time(decks, os.environ))
+        for d in report.decks:
+            kinds = ", ".join(f"{k.value} {n}" for k, n in d.notes if n)
+            typer.echo(f"{d.id}: {d.note_count} notes ({kinds}), {d.cards} cards -> {d.name}")
+        typer.echo(f"Wrote {report.path}: {len(report.decks)} deck(s), {report.notes} notes, {report.cards} cards.")
+
+
+StoreOpt = Annotated[Optional[Path], typer.Option(
+    "--store", help="Progress store file (default: $AIQUIZ_HOME/progress.sqlite3, else the user data folder).",
+    show_default=False)]
+
+
+@app.command()
+def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
+          new: Annotated[int, typer.Option(min=0, help="New cards per session, after the due ones.")] = 10,
+          limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many cards.")] = None,
+          lang: Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown.")] = "en",
+          cram: Annotated[bool, typer.Option(help="Every selected card, due or not.")] = False,
+          store: StoreOpt = None,
+          retention: Annotated[float, typer.Option(help="Desired retention, 0.70-0.99.")] = 0.9) -> None:
+    """Study in the terminal with spaced repetition: due cards first, then new ones; q quits."""
+    import os
+    from datetime import datetime
+
+    with _errors():
+        from aiquiz.drill.runner import DrillOptions
+        from aiquiz.drill.scheduler import check_retention
+        from aiquiz.drill.store import store_path
+        from aiquiz.drill.terminal import drill_in_terminal
+        from aiquiz.model import LangMode
+        from aiquiz.select import Filters, select_cards
+
+        options = DrillOptions(LangMode(lang), new, limit, cram, check_retention(retention))
+        decks = load(paths)
+        picked = select_cards(decks, Filters(decks=tuple(deck or ()), tags=tuple(tag or ())))
+        code = drill_in_terminal(decks, picked, options, store_path(store, os.environ),
+                                 clock=lambda: datetime.now().astimezone())
+    raise typer.Exit(code)
+
+
+@app.command()
+def stats(paths: PathsArg = None, store: StoreOpt = None) -> None:
+    """Progress per deck, reviews today, 30-day retention, a 14-day due forecast and your streak."""
+    import os
+    from datetime import datetime
+
+    with _errors():
+        from rich.console import Console
+
+        from aiquiz.drill.stats_view import load_stats, render_stats
+        from aiquiz.drill.store import store_path
+
+        path = store_path(store, os.environ)
+        Console(highlight=False).print(render_stats(load_stats(load(paths), path, datetime.now().astimezone())))
+        typer.echo(f"Progress store: {path}")
 
 
 @app.command(hidden=True)

@@ -1,0 +1,224 @@
+"""Build the .apkg: one Anki deck per aiquiz deck under `AI Interviews::`, written reproducibly.
+
+genanki stamps the build time into the package in several places; every one is pinned to `build_time`:
+note and card ids (counted up from build_time * 1000), note/card/note-type `mod`, and the zip entries'
+dates (genanki takes those from the clock, so the zip is written here instead). The collection row's
+crt/mod and the decks' mod are constants in genanki. So the same decks, options and build time give
+the same bytes, and a later build time makes Anki take the notes as updates (it only replaces a note
+with one whose `mod` is newer).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import secrets
+import sqlite3
+import time
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiquiz.anki.fields import card_tags, literal, note_fields, text_html
+from aiquiz.anki.notetypes import note_model, stable_id
+from aiquiz.errors import AiquizError, UsageError
+from aiquiz.model import AnyCard, Deck, Kind, LangMode
+from aiquiz.select import Filters, select_cards
+
+if TYPE_CHECKING:
+    import genanki
+
+ROOT_DECK = "AI Interviews"
+_ZIP_EPOCH = 315532800  # 1980-01-01, the earliest date a zip entry can hold
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    """What went into one Anki deck: notes per kind (kinds in `Kind` order) and cards."""
+
+    id: str
+    name: str
+    notes: tuple[tuple[Kind, int], ...]
+    cards: int
+
+    @property
+    def note_count(self) -> int:
+        """Notes in this deck."""
+        return sum(n for _, n in self.notes)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """The result of `build_apkg`: where the package is and what it holds."""
+
+    path: Path
+    build_time: int
+    decks: tuple[DeckSummary, ...]
+
+    @property
+    def notes(self) -> int:
+        """Notes in the package."""
+        return sum(d.note_count for d in self.decks)
+
+    @property
+    def cards(self) -> int:
+        """Cards in the package (a cloze note makes one card per gap number)."""
+        return sum(d.cards for d in self.decks)
+
+
+def anki_deck_name(deck: Deck, mode: LangMode) -> str:
+    """The Anki deck a deck's cards go to: `AI Interviews::<title>` (English title for `both`).
+
+    Args:
+        deck: The deck.
+        mode: en, zh or both.
+
+    Returns:
+        The full deck name (a `::` inside the title is flattened so it does not nest decks).
+    """
+    title = deck.title.get("zh" if mode is LangMode.ZH else "en")
+    return f"{ROOT_DECK}::{' '.join(title.replace('::', ':').split())}"
+
+
+def default_build_time(decks: Sequence[Deck], environ: Mapping[str, str]) -> int:
+    """The package time for these decks: SOURCE_DATE_EPOCH when set, else the newest deck file's mtime.
+
+    Args:
+        decks: The loaded decks (their `path` is read with stat).
+        environ: The environment to read SOURCE_DATE_EPOCH from.
+
+    Returns:
+        Seconds since the Unix epoch.
+
+    Raises:
+        UsageError: SOURCE_DATE_EPOCH is not a non-negative whole number.
+        AiquizError: no deck has a file to take the time from.
+    """
+    raw = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}")
+        return int(raw)
+    try:
+        mtimes = [os.stat(deck.path).st_mtime for deck in decks if deck.path]
+    except OSError as err:
+        raise AiquizError(f"cannot read the time of {err.filename}: {err.strerror}") from err
+    if not mtimes:
+        raise AiquizError("no deck file to take the build time from; set SOURCE_DATE_EPOCH")
+    return int(max(mtimes))
+
+
+def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filters(),
+               lang: LangMode = LangMode.EN, build_time: int) -> BuildReport:
+    """Write the selected cards as an Anki package, atomically.
+
+    Args:
+        decks: The loaded decks.
+        out_path: The .apkg to write (its directory is created if missing).
+        filters: Which decks and tags to take.
+        lang: en, zh, or both (en with zh beneath).
+        build_time: The package's modification time (seconds since the epoch); see `default_build_time`.
+
+    Returns:
+        A BuildReport: the path, the time and the notes and cards per deck.
+
+    Raises:
+        UsageError: a deck in `filters` does not exist, no card matches, or build_time is negative.
+        AiquizError: the package cannot be written to `out_path` (nothing is left behind).
+    """
+    if build_time < 0:
+        raise UsageError(f"the build time must not be negative (got {build_time})")
+    picked = select_cards(decks, filters)
+    if not picked:
+        raise UsageError(f"no cards match ({filters.describe()})")
+    by_deck: dict[str, tuple[Deck, list[AnyCard]]] = {}
+    for pick in picked:
+        by_deck.setdefault(pick.deck.id, (pick.deck, []))[1].append(pick.card)
+    package, summaries = _package(list(by_deck.values()), LangMode(lang))
+    data = _zip_bytes(_collection_bytes(package, build_time), build_time)
+    _write_atomic(Path(out_path), data)
+    return BuildReport(Path(out_path), build_time, tuple(summaries))
+
+
+def _package(groups: list[tuple[Deck, list[AnyCard]]], mode: LangMode) -> tuple[genanki.Package, list[DeckSummary]]:
+    """The genanki package of the selected cards, and what each deck holds."""
+    import genanki
+
+    models = {kind: note_model(kind) for kind in Kind}
+    position = itertools.count(1)
+    gdecks, summaries = [], []
+    for deck, cards in groups:
+        name = anki_deck_name(deck, mode)
+        gdeck = genanki.Deck(stable_id("deck", deck.id), name, _description(deck, mode))
+        counts = dict.fromkeys(Kind, 0)
+        card_count = 0
+        for card in cards:
+            note = genanki.Note(model=models[card.kind], fields=note_fields(deck, card, mode),
+                                tags=card_tags(deck, card), guid=genanki.guid_for("aiquiz", deck.id, card.id),
+                                due=next(position))
+            gdeck.add_note(note)
+            counts[card.kind] += 1
+            card_count += len(note.cards)
+        gdecks.append(gdeck)
+        summaries.append(DeckSummary(deck.id, name, tuple(counts.items()), card_count))
+    return genanki.Package(gdecks), summaries
+
+
+def _description(deck: Deck, mode: LangMode) -> str:
+    """The deck's description in Anki's deck overview: its title and the interviews' links."""
+    links = [f'<a href="{literal(u)}">{literal(u)}</a>' for s in deck.sources for u in s.urls[:1]
+             if u.startswith(("https://", "http://"))]
+    return "<br>".join([text_html(deck.title, mode), *links])
+
+
+def _collection_bytes(package: genanki.Package, build_time: int) -> bytes:
+    """The package's collection.anki2 (an SQLite file), built in memory with every time pinned."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        cursor = conn.cursor()
+        # Note and card ids count up from the build time in ms, as genanki's write_to_file does.
+        package.write_to_db(cursor, build_time, itertools.count(build_time * 1000))
+        conn.commit()
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+def _zip_bytes(collection: bytes, build_time: int) -> bytes:
+    """The .apkg zip: the collection and an empty media map, with fixed entry dates and attributes."""
+    stamp = time.gmtime(max(build_time, _ZIP_EPOCH))[:6]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in (("collection.anki2", collection), ("media", b"{}")):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, whatever the platform, so bytes match everywhere
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`."""
+    tmp: Path | None = None
+    try:
+        if path.is_dir():
+            raise AiquizError(f"cannot write {path}: it is a directory")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        # 0o666 lets the umask decide the mode, as for any file the user creates.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as err:
+        raise AiquizError(f"cannot write {path}: {err.strerror or err}") from err
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)

@@ -1,0 +1,192 @@
+"""The HTML of every Anki field: card text shown literally, in the chosen language(s), plus citations.
+
+Anki reads field text as HTML, and parses `{{c1::...}}` cloze gaps, `[sound:...]` tags and `\\(...\\)`
+MathJax in it. Card text is data, so every character that could start markup becomes an entity; only a
+cloze card's own gaps are written as Anki syntax (with the words inside them escaped too).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+from aiquiz.model import (
+    CLOZE_GAP, AnyCard, BasicCard, ChoiceCard, ClozeCard, Deck, LangMode, ResolvedCitation, Source, Text,
+    TrueFalseCard, resolve_citations,
+)
+
+# Braces (templates, cloze), brackets ([sound:], [latex]) and backslashes (MathJax) as entities.
+_NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;", "\\": "&#92;"})
+_HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+LETTERS = "ABCDEF"
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"interview": "Interview", "by": "interviewed by", "section": "Section", "anchor": "Anchor",
+           "link": "Original", "prompt": "True or false?", "true": "True", "false": "False"},
+    "zh": {"interview": "访谈", "by": "采访者", "section": "章节", "anchor": "原文",
+           "link": "原始链接", "prompt": "对还是错？", "true": "正确", "false": "错误"},
+}
+
+
+def literal(text: str) -> str:
+    """Text as Anki field HTML that shows exactly `text`: no tags, templates, cloze, sound or MathJax.
+
+    Args:
+        text: Any text from a deck.
+
+    Returns:
+        The escaped HTML (line breaks become `<br>`).
+    """
+    return html.escape(text, quote=True).translate(_NEUTRAL).replace("\n", "<br>")
+
+
+def cloze_literal(text: str) -> str:
+    """A cloze text as Anki field HTML: its `{{cN::...}}` gaps kept as Anki syntax, everything else literal.
+
+    Args:
+        text: Cloze text with `{{cN::answer}}` or `{{cN::answer::hint}}` gaps.
+
+    Returns:
+        The HTML, with the answers and hints inside the gaps escaped as well.
+    """
+    out: list[str] = []
+    last = 0
+    for m in CLOZE_GAP.finditer(text):
+        out.append(literal(text[last:m.start()]))
+        hint = f"::{literal(m.group(3))}" if m.group(3) is not None else ""
+        out.append(f"{{{{c{m.group(1)}::{literal(m.group(2))}{hint}}}}}")
+        last = m.end()
+    out.append(literal(text[last:]))
+    return "".join(out)
+
+
+def _lang_parts(text: Text, mode: LangMode) -> list[tuple[str | None, str]]:
+    """(language or None, text) pairs to show: one pair, or en then zh for `both`."""
+    if mode is LangMode.BOTH:
+        pairs = [(lang, value) for lang in ("en", "zh") if (value := getattr(text, lang)) is not None]
+        return pairs or [(None, text.get("en"))]
+    own = getattr(text, mode.value)
+    if own is not None:
+        return [(mode.value, own)]
+    if text.plain is not None:
+        return [(None, text.plain)]
+    other = "zh" if mode is LangMode.EN else "en"
+    return [(other, text.get(other))]
+
+
+def text_html(text: Text, mode: LangMode, render: Callable[[str], str] = literal, inline: bool = False) -> str:
+    """A text in the chosen language(s): one span, or an en block with the zh block beneath.
+
+    Args:
+        text: The card text.
+        mode: en, zh or both.
+        render: Turns one language's string into HTML (`literal`, or `cloze_literal` for cloze text).
+        inline: Put both languages on one line ("en · zh"), for short texts such as a section name.
+
+    Returns:
+        Field HTML, each part tagged with its `lang` so the stylesheet picks CJK fonts.
+    """
+    parts = _lang_parts(text, mode)
+    if len(parts) == 1 or inline:
+        return " · ".join(f"<span{_lang_attr(lang)}>{render(value)}</span>" for lang, value in parts)
+    return "".join(f'<div{_lang_attr(lang)} class="{lang}">{render(value)}</div>' for lang, value in parts)
+
+
+def _lang_attr(lang: str | None) -> str:
+    return f' lang="{_HTML_LANG[lang]}"' if lang else ""
+
+
+def label(mode: LangMode, key: str) -> str:
+    """A fixed word of the card layout in the chosen language (English when showing both)."""
+    return LABELS["zh" if mode is LangMode.ZH else "en"][key]
+
+
+def _interview_html(source: Source, mode: LangMode) -> str:
+    bits = [source.speaker, f"{label(mode, 'by')} {source.interviewer}" if source.interviewer else None]
+    who = ", ".join(literal(b) for b in bits if b)
+    where = " · ".join(literal(x) for x in (source.occasion, source.date) if x)
+    return " · ".join(x for x in (who, where) if x) or literal(source.id)
+
+
+def _link_html(url: str) -> str:
+    shown = literal(url)
+    if url.startswith(("https://", "http://")):
+        return f'<a href="{html.escape(url, quote=True)}">{shown}</a>'
+    return shown
+
+
+def citation_html(cites: Sequence[ResolvedCitation], mode: LangMode) -> str:
+    """The citation block of a card's back: interview, section, anchor and original link of each cite.
+
+    Args:
+        cites: The card's citations, their interviews resolved.
+        mode: en, zh or both.
+
+    Returns:
+        Field HTML ("" when the card cites nothing).
+    """
+    blocks = []
+    for cite in cites:
+        rows = []
+        if cite.source is not None:
+            rows.append(("interview", _interview_html(cite.source, mode)))
+        if cite.section is not None:
+            rows.append(("section", text_html(cite.section, mode, inline=True)))
+        if cite.anchor:
+            rows.append(("anchor", f"“{literal(cite.anchor)}”"))
+        if cite.url:
+            rows.append(("link", _link_html(cite.url)))
+        body = "".join(f'<div><span class="k">{label(mode, key)}</span> {value}</div>' for key, value in rows)
+        blocks.append(f'<div class="cite">{body}</div>')
+    return "".join(blocks)
+
+
+def _choices_html(card: ChoiceCard, mode: LangMode) -> str:
+    return "".join(f'<li class="opt opt-{LETTERS[i]}"><span class="letter">{LETTERS[i]}</span>'
+                   f'<div class="opt-text">{text_html(choice, mode)}</div></li>'
+                   for i, choice in enumerate(card.choices))
+
+
+def _verdict_html(answer: bool, mode: LangMode) -> str:
+    key = "true" if answer else "false"
+    words = [LABELS["en"][key], LABELS["zh"][key]] if mode is LangMode.BOTH else [label(mode, key)]
+    return f'<span class="tf-{key}">{" · ".join(words)}</span>'
+
+
+def _prompt(mode: LangMode) -> str:
+    if mode is LangMode.BOTH:
+        return f'{LABELS["en"]["prompt"]} · <span lang="zh-Hans">{LABELS["zh"]["prompt"]}</span>'
+    return label(mode, "prompt")
+
+
+def note_fields(deck: Deck, card: AnyCard, mode: LangMode) -> list[str]:
+    """The field values of a card's note, in the order of its note type's fields.
+
+    Args:
+        deck: The deck the card belongs to (for its interviews).
+        card: The card.
+        mode: en, zh or both.
+
+    Returns:
+        One HTML string per field of the note type of `card.kind` (see `notetypes.CONTRACT`).
+    """
+    explain = text_html(card.explain, mode) if card.explain else ""
+    tail = [explain, citation_html(resolve_citations(deck, card), mode), literal(f"{deck.id}/{card.id}")]
+    match card:
+        case BasicCard():
+            head = [text_html(card.front, mode), text_html(card.back, mode)]
+        case ClozeCard():
+            back = text_html(card.back, mode) if card.back else ""
+            head = [text_html(card.text, mode, cloze_literal), back]
+        case ChoiceCard():
+            head = [text_html(card.front, mode), _choices_html(card, mode), LETTERS[card.answer]]
+        case TrueFalseCard():
+            head = [text_html(card.statement, mode), _prompt(mode), _verdict_html(card.answer, mode)]
+        case _:  # pragma: no cover - the loader builds only the four kinds
+            raise TypeError(f"unknown card kind {card.kind}")
+    return head + tail
+
+
+def card_tags(deck: Deck, card: AnyCard) -> list[str]:
+    """The note's tags: `aiquiz::<deck>`, the card's topic tags, `kind::<kind>`."""
+    return [f"aiquiz::{deck.id}", *card.tags, f"kind::{card.kind.value}"]
