@@ -186,7 +186,7 @@ def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
           new: Annotated[int, typer.Option(min=0, help="New cards per session, after the due ones.")] = 10,
           limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many cards.")] = None,
           lang: Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown.")] = "en",
-          cram: Annotated[bool, typer.Option(help="Every selected card, due or not.")] = False,
+          cram: Annotated[bool, typer.Option("--cram", help="Every selected card, due or not.")] = False,
           store: StoreOpt = None,
           retention: Annotated[float, typer.Option(help="Desired retention, 0.70-0.99.")] = 0.9) -> None:
     """Study in the terminal with spaced repetition: due cards first, then new ones; q quits."""

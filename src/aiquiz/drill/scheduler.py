@@ -1,0 +1,161 @@
+"""The FSRS adapter: aiquiz's frozen `Memory` of a card, reviewed by the `fsrs` package's Scheduler.
+
+No scheduling arithmetic lives here: `review()` hands the card to `fsrs.Scheduler.review_card` and freezes
+the result. Fuzzing is off, so a card's state can always be rebuilt by replaying its review log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import IntEnum
+from functools import lru_cache
+from typing import Any
+
+import fsrs
+
+from aiquiz.errors import UsageError
+
+MEMORY_FORMAT = 1
+DEFAULT_RETENTION = 0.9
+RETENTION_RANGE = (0.7, 0.99)
+MATURE_INTERVAL = timedelta(days=21)
+
+
+class Rating(IntEnum):
+    """How well a card was recalled (the values are fsrs's)."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+    @property
+    def label(self) -> str:
+        """The rating's name as the screen shows it: Again, Hard, Good, Easy."""
+        return self.name.capitalize()
+
+
+class Phase(IntEnum):
+    """Where a card is in its life; the non-zero values are fsrs's `State`."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+def fsrs_card_id(key: str) -> int:
+    """A stable positive 63-bit integer for a card key `deck/card` (sha256; never Python's `hash()`)."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the scheduler knows about one studied card: an fsrs Card as a frozen value.
+
+    `due` and `last_review` are timezone-aware UTC datetimes.
+    """
+
+    card_id: int
+    phase: Phase
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+    @property
+    def interval(self) -> timedelta | None:
+        """The scheduled gap between the last review and the due date."""
+        return None if self.last_review is None else self.due - self.last_review
+
+    @property
+    def mature(self) -> bool:
+        """A card in review with an interval of 21 days or more (Anki's meaning of mature)."""
+        return self.phase is Phase.REVIEW and (self.interval or timedelta()) >= MATURE_INTERVAL
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: fsrs's `Card.to_dict()` plus a `format` version."""
+        return {"format": MEMORY_FORMAT, **self._to_fsrs().to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Memory:
+        """The Memory a `to_dict()` wrote.
+
+        Raises:
+            ValueError: the dict is of an unknown format or malformed.
+        """
+        if data.get("format") != MEMORY_FORMAT:
+            raise ValueError(f"unknown card state format {data.get('format')!r}")
+        fields = {k: v for k, v in data.items() if k != "format"}
+        try:
+            return cls._from_fsrs(fsrs.Card.from_dict(fields))  # type: ignore[arg-type]
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"malformed card state: {err}") from err
+
+    def _to_fsrs(self) -> fsrs.Card:
+        return fsrs.Card(card_id=self.card_id, state=fsrs.State(int(self.phase)), step=self.step,
+                         stability=self.stability, difficulty=self.difficulty, due=self.due,
+                         last_review=self.last_review)
+
+    @classmethod
+    def _from_fsrs(cls, card: fsrs.Card) -> Memory:
+        return cls(card_id=card.card_id, phase=Phase(int(card.state)), step=card.step,
+                   stability=card.stability, difficulty=card.difficulty, due=card.due,
+                   last_review=card.last_review)
+
+
+def new_memory(key: str, now: datetime) -> Memory:
+    """The Memory of a card never studied: fsrs's fresh Card, due now, with the id from its key."""
+    card = fsrs.Card(card_id=fsrs_card_id(key), due=_utc(now))
+    return Memory._from_fsrs(card)
+
+
+def check_retention(retention: float) -> float:
+    """Return `retention` when it is a sensible desired retention.
+
+    Raises:
+        UsageError: it is outside 0.70-0.99.
+    """
+    low, high = RETENTION_RANGE
+    if not low <= retention <= high:
+        raise UsageError(f"--retention must be between {low} and {high}, not {retention}")
+    return retention
+
+
+@lru_cache(maxsize=8)
+def _scheduler(retention: float) -> fsrs.Scheduler:
+    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=False)
+
+
+def review(memory: Memory | None, key: str, rating: Rating, now: datetime,
+           retention: float = DEFAULT_RETENTION) -> Memory:
+    """The card's Memory after a review.
+
+    Args:
+        memory: The card's Memory before the review (None: never studied).
+        key: The card's key `deck/card` (gives the fsrs card id of a new card).
+        rating: How well it was recalled.
+        now: When it was reviewed (timezone-aware).
+        retention: The desired retention (probability of recall when due).
+
+    Returns:
+        The new Memory; the input is unchanged.
+    """
+    before = memory or new_memory(key, now)
+    card, _log = _scheduler(check_retention(retention)).review_card(
+        before._to_fsrs(), fsrs.Rating(int(rating)), review_datetime=_utc(now))
+    return Memory._from_fsrs(card)
+
+
+def phase_of(memory: Memory | None) -> Phase:
+    """The phase of a card: NEW when it has never been reviewed."""
+    return Phase.NEW if memory is None or memory.last_review is None else memory.phase
+
+
+def _utc(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise ValueError("time must be timezone-aware")
+    return when.astimezone(timezone.utc)

@@ -1,0 +1,187 @@
+"""One drill session as pure values: building the queue, state + answer + now -> new state, the summary.
+
+A card answered in a session comes back in the same session once fsrs makes it due again (a learning step
+of 1 or 10 minutes) while other cards are still being studied. A card rated Again also comes back before
+the session ends, even a little early: a wrong answer is retried. Other learning cards wait for their time
+(the next drill), so a card is never asked twice in a row just because the queue ran out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from aiquiz.drill.scheduler import Memory, Rating
+from aiquiz.model import Deck
+from aiquiz.select import Picked, card_key, shuffled
+
+DEFAULT_NEW = 10
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A card waiting in the session.
+
+    `show_at` is None for a first showing, else when it is due again; `retry` marks a card rated Again.
+    """
+
+    key: str
+    new: bool
+    show_at: datetime | None = None
+    retry: bool = False
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One answer given in the session."""
+
+    key: str
+    rating: Rating
+    at: datetime
+    due: datetime
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """Where a session is: cards still to show (in order), cards to show again, answers given."""
+
+    started: datetime
+    queue: tuple[Queued, ...]
+    again: tuple[Queued, ...] = ()
+    answers: tuple[Answered, ...] = ()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the header shows: card `number` of `total`, and how many reviews and new cards are left."""
+
+    number: int
+    total: int
+    due_left: int
+    new_left: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The end of a session: what was studied and when the next card is due."""
+
+    cards: int
+    reviews: int
+    right: int
+    spent: timedelta
+    next_due: datetime | None
+    new_waiting: int
+
+    @property
+    def accuracy(self) -> float | None:
+        """The share of answers not rated Again (None when nothing was answered)."""
+        return self.right / self.reviews if self.reviews else None
+
+
+def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory], now: datetime,
+                new: int = DEFAULT_NEW, limit: int | None = None, cram: bool = False) -> tuple[Queued, ...]:
+    """The cards of a session, in the order they are shown.
+
+    Args:
+        picked: The selected cards, in deck order.
+        memories: The stored state of every studied card, by key.
+        now: The session's start.
+        new: At most this many never-studied cards, after the due ones.
+        limit: At most this many cards in all (None: no limit).
+        cram: Every selected card, studied or not, due or not, in a shuffled order seeded by the date.
+
+    Returns:
+        Due cards first (most overdue first), then new cards in deck order.
+    """
+    if cram:
+        order = shuffled(picked, seed=f"cram:{now.date().isoformat()}")
+        queue = [Queued(p.key, p.key not in memories) for p in order]
+    else:
+        due = sorted((memories[p.key].due, p.key) for p in picked
+                     if p.key in memories and memories[p.key].due <= now)
+        fresh = [p.key for p in picked if p.key not in memories][:max(new, 0)]
+        queue = [Queued(key, False) for _, key in due] + [Queued(key, True) for key in fresh]
+    return tuple(queue if limit is None else queue[:max(limit, 0)])
+
+
+def start(queue: Iterable[Queued], now: datetime) -> SessionState:
+    """A session about to show `queue`."""
+    return SessionState(started=now, queue=tuple(queue))
+
+
+def _ready(item: Queued, now: datetime) -> bool:
+    return item.show_at is None or item.show_at <= now
+
+
+def current(state: SessionState, now: datetime) -> Queued | None:
+    """The card to show now, or None when the session is over.
+
+    A card due again comes first, then the queue, then the cards rated Again (retried early).
+    """
+    ready = sorted((q for q in state.again if _ready(q, now)), key=lambda q: q.show_at or now)
+    if ready:
+        return ready[0]
+    if state.queue:
+        return state.queue[0]
+    return min((q for q in state.again if q.retry), key=lambda q: q.show_at or now, default=None)
+
+
+def answer(state: SessionState, key: str, rating: Rating, memory: Memory, now: datetime) -> SessionState:
+    """The session after the card `key` was rated and stored.
+
+    Args:
+        state: The session before.
+        key: The card answered (the one `current()` gave).
+        rating: The rating given.
+        memory: The card's stored state after the review (as the store committed it).
+        now: When the answer was given.
+
+    Returns:
+        The new state: the card leaves the queue, and comes back if fsrs makes it due within `LEARN_AHEAD`.
+    """
+    queue = _without(state.queue, key)
+    again = _without(state.again, key)
+    if memory.due <= now + LEARN_AHEAD:
+        again = again + (Queued(key, False, memory.due, retry=rating is Rating.AGAIN),)
+    done = Answered(key, rating, now, memory.due)
+    return replace(state, queue=queue, again=again, answers=state.answers + (done,))
+
+
+def _without(items: tuple[Queued, ...], key: str) -> tuple[Queued, ...]:
+    index = next((i for i, q in enumerate(items) if q.key == key), None)
+    return items if index is None else items[:index] + items[index + 1:]
+
+
+def progress(state: SessionState, now: datetime) -> Progress:
+    """Header numbers for the card about to be shown (cards that wait for a later drill not counted)."""
+    left = len(state.queue) + sum(q.retry or _ready(q, now) for q in state.again)
+    new_left = sum(q.new for q in state.queue)
+    return Progress(number=len(state.answers) + 1, total=len(state.answers) + left,
+                    due_left=left - new_left, new_left=new_left)
+
+
+def summarize(state: SessionState, memories: Mapping[str, Memory], selected: Iterable[str],
+              now: datetime) -> Summary:
+    """The summary shown when a session ends.
+
+    Args:
+        state: The session at its end.
+        memories: Every stored card state, by key, as it is now.
+        selected: The keys of the selected cards (the next due date and the new cards waiting count these).
+        now: The end of the session.
+    """
+    keys = list(selected)
+    dues = [memories[k].due for k in keys if k in memories]
+    return Summary(cards=len({a.key for a in state.answers}), reviews=len(state.answers),
+                   right=sum(a.rating is not Rating.AGAIN for a in state.answers),
+                   spent=max(now - state.started, timedelta()), next_due=min(dues, default=None),
+                   new_waiting=sum(k not in memories for k in keys))
+
+
+def orphans(stored: Iterable[str], decks: Sequence[Deck]) -> tuple[str, ...]:
+    """Stored card keys whose deck is loaded but which it no longer has (their progress is kept)."""
+    loaded = {d.id for d in decks}
+    existing = {card_key(d.id, c.id) for d in decks for c in d.cards}
+    return tuple(sorted(k for k in stored if k.split("/", 1)[0] in loaded and k not in existing))

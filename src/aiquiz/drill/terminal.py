@@ -1,0 +1,275 @@
+"""The drill in a terminal: keys, prompts and the screen (rich), or plain lines when stdin is not a terminal.
+
+In a terminal a choice, true/false or rating is one key press; typed answers are edited lines. Without
+a terminal every answer is one line of stdin and the output is plain text, so a drill can be scripted.
+Ctrl-C, Ctrl-D, `q`, a closed terminal (SIGHUP) or SIGTERM end the drill; every rated card is already
+saved, only the card on screen is not.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from aiquiz.drill import view
+from aiquiz.drill.grading import Judgement, Reply, choice_index, overrule, truefalse_value
+from aiquiz.drill.runner import DrillOptions, DrillResult, Shown, run_drill
+from aiquiz.drill.scheduler import Rating
+from aiquiz.drill.store import Store
+from aiquiz.errors import UsageError
+from aiquiz.model import ChoiceCard, ClozeCard, Deck, TrueFalseCard, cloze_gaps
+from aiquiz.select import Picked
+
+QUIT = "q"
+EOF_KEY = "\x04"
+
+
+class Hangup(Exception):
+    """The terminal went away (SIGHUP) or the drill was asked to stop (SIGTERM)."""
+
+
+class KeyReader:
+    """Reads one key at a time from a terminal (cbreak mode: no Enter needed, Ctrl-C still works)."""
+
+    def __init__(self, stream: IO[str], echo: Callable[[str], None]) -> None:
+        self._fd = stream.fileno()
+        self._echo = echo
+        self._pending: list[str] = []  # keys typed ahead (two keys can arrive in one read)
+
+    def key(self, prompt: str, valid: Callable[[str], bool]) -> str | None:
+        """Wait for a key `valid` accepts (Enter is ""); None on Ctrl-D or a closed terminal."""
+        import termios
+        import tty
+
+        self._echo(prompt + " ")
+        saved = termios.tcgetattr(self._fd)
+        try:
+            tty.setcbreak(self._fd)
+            while True:
+                if not self._pending:
+                    data = os.read(self._fd, 64)
+                    if not data:
+                        return None
+                    text = data.decode("utf-8", "ignore")
+                    if not text.startswith("\x1b"):  # arrows and other escape sequences are ignored
+                        self._pending = list(text)
+                    continue
+                char = self._pending.pop(0)
+                if char == EOF_KEY:
+                    return None
+                key = "" if char in "\r\n" else char.strip()
+                if (key or char in "\r\n") and valid(key):
+                    self._echo((key or "⏎") + "\n")
+                    return key
+        finally:
+            termios.tcsetattr(self._fd, termios.TCSADRAIN, saved)
+
+    def line(self, prompt: str) -> str | None:
+        """An edited line of text; None on Ctrl-D or a closed terminal."""
+        import readline  # noqa: F401  (line editing for input())
+
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+
+
+class LineReader:
+    """Reads answers line by line from a non-terminal stdin (scripted drills)."""
+
+    def __init__(self, stream: IO[str], echo: Callable[[str], None]) -> None:
+        self._stream = stream
+        self._echo = echo
+
+    def key(self, prompt: str, valid: Callable[[str], bool]) -> str | None:
+        """The next line that `valid` accepts (stripped); None at the end of input."""
+        while True:
+            got = self.line(prompt + " ")
+            if got is None:
+                return None
+            if valid(got.strip()):
+                return got.strip()
+            self._echo(f"? not understood: {got.strip()!r}\n")
+
+    def line(self, prompt: str) -> str | None:
+        """The next line of input without its newline; None at the end of input."""
+        self._echo(prompt)
+        got = self._stream.readline()
+        if not got:
+            self._echo("\n")
+            return None
+        got = got.rstrip("\r\n")
+        self._echo(got + "\n")  # the transcript shows what was answered
+        return got
+
+
+class TerminalUI:
+    """The drill screen (a `DrillUI`): rich with colours in a terminal, plain text otherwise."""
+
+    def __init__(self, console: Console, reader: KeyReader | LineReader, interactive: bool,
+                 clock: Callable[[], datetime]) -> None:
+        self.console = console
+        self.reader = reader
+        self.interactive = interactive
+        self.clock = clock
+
+    def show(self, rows: Sequence[view.Row]) -> None:
+        """Print rows: a two-column grid in a terminal, `label: text` lines otherwise."""
+        if self.interactive:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(style="dim", no_wrap=True)
+            grid.add_column(overflow="fold")  # CJK text and links wrap whole, never cut with "…"
+            for row in rows:
+                grid.add_row(row.label, row.text)
+            self.console.print(grid)
+        else:
+            for row in rows:
+                lead = row.label + ("" if row.label.endswith(")") else ":") + " " if row.label else ""
+                self.line(Text(lead + row.text.plain.replace("\n", "\n    ")))
+
+    def line(self, text: Text) -> None:
+        """Print one line (plain text when not in a terminal)."""
+        if self.interactive:
+            self.console.print(text)
+        else:
+            self.console.file.write(text.plain + "\n")
+            self.console.file.flush()
+
+    def notice_removed(self, keys: Sequence[str]) -> None:
+        """Tell that stored cards are gone from their decks."""
+        self.line(view.removed_text(list(keys)))
+
+    def ask(self, shown: Shown) -> Reply | None:
+        """Show the card and read the answer (None: the learner quits)."""
+        if self.interactive:
+            self.console.clear()
+            self.console.rule(view.header(shown, self.clock()), align="left")
+        else:
+            self.line(Text("--- ").append_text(view.header(shown, self.clock())))
+        self.show(view.question(shown))
+        match shown.picked.card:
+            case ChoiceCard() as card:
+                count = len(card.choices)
+                key = self._key(view.prompt(shown), lambda k: choice_index(k, count) is not None)
+                return None if key is None else Reply(choice=choice_index(key, count))
+            case TrueFalseCard():
+                key = self._key(view.prompt(shown), lambda k: truefalse_value(k) is not None)
+                return None if key is None else Reply(value=truefalse_value(key))
+            case ClozeCard() as card:
+                return self._gaps(shown, cloze_gaps(card.text.get(shown.lang)))
+        self.line(Text(view.prompt(shown), style="dim"))
+        typed = self.reader.line("> ")
+        return None if typed is None or typed.strip() == QUIT else Reply(text=typed)
+
+    def _key(self, prompt: str, valid: Callable[[str], bool]) -> str | None:
+        key = self.reader.key(prompt, lambda k: k == QUIT or valid(k))
+        return None if key is None or key == QUIT else key
+
+    def _gaps(self, shown: Shown, numbers: tuple[int, ...]) -> Reply | None:
+        self.line(Text(view.prompt(shown), style="dim"))
+        typed: list[tuple[int, str]] = []
+        for number in numbers:
+            got = self.reader.line(f"[{number}]> " if len(numbers) > 1 else "> ")
+            if got is None or got.strip() == QUIT:
+                return None
+            typed.append((number, got))
+        return Reply(gaps=tuple(typed))
+
+    def rate(self, shown: Shown, reply: Reply, judgement: Judgement) -> Rating | None:
+        """Show the verdict, answer, explain and citation, then read a rating (None: quit)."""
+        verdict = view.verdict(judgement, reply)
+        if verdict is not None:
+            self.line(verdict)
+        self.show(view.answer_rows(shown, reply))
+        while True:
+            keys = {"1", "2", "3", "4", "o"} | ({""} if judgement.proposal is not None else set())
+            key = self._key(view.rate_prompt(judgement), lambda k: k in keys and (k != "o" or judgement.correct is not None))
+            if key is None:
+                return None
+            if key == "o":
+                judgement = overrule(judgement)
+                self.line(Text("Overruled: counted as " + ("right" if judgement.correct else "wrong"), style="yellow"))
+                continue
+            return judgement.proposal if key == "" else Rating(int(key))
+
+    def summary(self, result: DrillResult) -> None:
+        """Print the end-of-drill summary."""
+        if self.interactive:
+            if result.interrupted:
+                self.console.line()  # Ctrl-C came in the middle of a prompt line
+            self.console.rule("summary", align="left")
+        for text in view.summary_rows(result, self.clock()):
+            self.line(text)
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGHUP (terminal closed) and SIGTERM raise Hangup, so the drill unwinds and closes the store."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Hangup(signal.Signals(signum).name)
+
+    wanted = [s for s in (getattr(signal, "SIGHUP", None), signal.SIGTERM) if s is not None]
+    saved = {s: signal.signal(s, stop) for s in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def drill_in_terminal(decks: Sequence[Deck], picked: Sequence[Picked], options: DrillOptions, store_path: Path,
+                      clock: Callable[[], datetime], stdin: IO[str] | None = None,
+                      stdout: IO[str] | None = None) -> int:
+    """Run a drill on this terminal (or on piped stdin/stdout) and print its summary.
+
+    Args:
+        decks: Every loaded deck.
+        picked: The selected cards.
+        options: Language, new cards, limit, cram, retention.
+        store_path: The progress store file.
+        clock: The current time (timezone-aware).
+        stdin: Where answers come from (default: sys.stdin).
+        stdout: Where the screen goes (default: sys.stdout).
+
+    Returns:
+        The exit code: 0, 130 after Ctrl-C, 129 when the terminal went away.
+
+    Raises:
+        UsageError: no card is selected.
+        StoreError: the progress store cannot be used.
+    """
+    if not picked:
+        raise UsageError("no cards match the --deck/--tag filters")
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    interactive = stdin.isatty() and stdout.isatty()
+    console = Console(file=stdout, highlight=False, emoji=False, markup=False)
+
+    def echo(text: str) -> None:
+        stdout.write(text)
+        stdout.flush()
+
+    reader = KeyReader(stdin, echo) if interactive else LineReader(stdin, echo)
+    ui = TerminalUI(console, reader, interactive, clock)
+    try:
+        with _stop_signals(), Store.open(store_path) as store:
+            result = run_drill(decks, picked, store, ui, clock, options)
+            ui.summary(result)
+    except Hangup:
+        return 129
+    except OSError as err:
+        if err.errno not in (errno.EIO, errno.EPIPE):  # EIO/EPIPE: the terminal or the pipe is gone
+            raise
+        return 129
+    return 130 if result.interrupted else 0
