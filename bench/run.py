@@ -112,14 +112,14 @@ def drill() -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     """The results as a plain-text table."""
-    lines = [f"{'metric':<44} {'seconds':>9} {'ratio':>7} {'goal':>6} {'peak MB':>8}  ok"]
+    lines = [f"{'metric':<44} {'seconds':>13} {'ratio':>7} {'goal':>6} {'peak MB':>8}  ok"]
     for r in rows:
-        sec = f"{r['seconds']:.3f}" if "seconds" in r else ""
+        sec = f"{r['seconds']:.3f}" if "seconds" in r else r.get("value", "")
         ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
         goal = f"{r['goal']}x" if r.get("goal") else (r.get("goal_text") or "")
         mb = f"{r['peak_mb']:.0f}" if "peak_mb" in r else ""
         ok = "" if "ok" not in r else ("yes" if r["ok"] else "NO")
-        lines.append(f"{r['metric']:<44} {sec:>9} {ratio:>7} {goal:>6} {mb:>8}  {ok}")
+        lines.append(f"{r['metric']:<44} {sec:>13} {ratio:>7} {goal:>6} {mb:>8}  {ok}")
     return "\n".join(lines)
 
 

@@ -104,6 +104,15 @@ def test_queue_due_first_most_overdue_first_then_new_in_deck_order() -> None:
     assert len(session.build_queue(picked, memories, now, new=10, limit=3)) == 3
 
 
+def test_new_cards_from_a_deck_on_several_interviews_come_after_the_others() -> None:
+    across = Deck(id="across", title=Text(en="A"), sources=(Source(id="s"), Source(id="t")), source_is_list=True,
+                  cards=(BasicCard(id="x", front=Text(en="q"), back=Text(en="a")),))
+    picked = select_cards([across, make_deck(count=2)])
+    queue = session.build_queue(picked, {}, T0, new=3)
+    assert [q.key for q in queue] == ["d/c0", "d/c1", "across/x"]
+    assert [q.key for q in session.build_queue(picked, {}, T0, new=1)] == ["d/c0"]
+
+
 def test_cram_takes_every_card_due_or_not_in_a_seeded_order() -> None:
     picked = select_cards([make_deck(count=8)])
     memories = {"d/c5": review(None, "d/c5", Rating.EASY, T0)}

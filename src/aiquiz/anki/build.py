@@ -10,17 +10,18 @@ with one whose `mod` is newer).
 
 from __future__ import annotations
 
-import io
 import itertools
 import os
 import secrets
+import shutil
 import sqlite3
+import tempfile
 import time
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from aiquiz.anki.fields import card_tags, literal, note_fields, text_html
 from aiquiz.anki.notetypes import note_model, stable_id
@@ -137,34 +138,55 @@ def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filt
     by_deck: dict[str, tuple[Deck, list[AnyCard]]] = {}
     for pick in picked:
         by_deck.setdefault(pick.deck.id, (pick.deck, []))[1].append(pick.card)
-    package, summaries = _package(list(by_deck.values()), LangMode(lang))
-    data = _zip_bytes(_collection_bytes(package, build_time), build_time)
-    _write_atomic(Path(out_path), data)
+    # The collection is written to a scratch file one deck at a time, and the zip is streamed from it:
+    # memory stays flat as decks grow (the whole package is never held in memory).
+    with tempfile.TemporaryDirectory(prefix="aiquiz-anki-") as scratch:
+        collection = Path(scratch) / "collection.anki2"
+        summaries = _write_collection(collection, list(by_deck.values()), LangMode(lang), build_time)
+        _write_atomic(Path(out_path), lambda out: _write_zip(out, collection, build_time))
     return BuildReport(Path(out_path), build_time, tuple(summaries))
 
 
-def _package(groups: list[tuple[Deck, list[AnyCard]]], mode: LangMode) -> tuple[genanki.Package, list[DeckSummary]]:
-    """The genanki package of the selected cards, and what each deck holds."""
+def _write_collection(path: Path, groups: list[tuple[Deck, list[AnyCard]]], mode: LangMode,
+                      build_time: int) -> list[DeckSummary]:
+    """Write the package's collection.anki2 (SQLite) with every time pinned; return what each deck holds."""
     import genanki
 
     models = {kind: note_model(kind) for kind in Kind}
     position = itertools.count(1)
-    gdecks, summaries = [], []
-    for deck, cards in groups:
-        name = anki_deck_name(deck, mode)
-        gdeck = genanki.Deck(stable_id("deck", deck.id), name, _description(deck, mode))
-        counts = dict.fromkeys(Kind, 0)
-        card_count = 0
-        for card in cards:
-            note = genanki.Note(model=models[card.kind], fields=note_fields(deck, card, mode),
-                                tags=card_tags(deck, card), guid=genanki.guid_for("aiquiz", deck.id, card.id),
-                                due=next(position))
-            gdeck.add_note(note)
-            counts[card.kind] += 1
-            card_count += len(note.cards)
-        gdecks.append(gdeck)
-        summaries.append(DeckSummary(deck.id, name, tuple(counts.items()), card_count))
-    return genanki.Package(gdecks), summaries
+    ids = itertools.count(build_time * 1000)  # note and card ids, as genanki's write_to_file counts them
+    summaries = []
+    conn = sqlite3.connect(path)
+    try:
+        cursor = conn.cursor()
+        genanki.Package([]).write_to_db(cursor, build_time, ids)  # schema and collection row
+        for deck, cards in groups:
+            gdeck, summary = _genanki_deck(deck, cards, mode, models, position)
+            gdeck.write_to_db(cursor, build_time, ids)
+            summaries.append(summary)
+        conn.commit()
+    finally:
+        conn.close()
+    return summaries
+
+
+def _genanki_deck(deck: Deck, cards: list[AnyCard], mode: LangMode, models: Mapping[Kind, genanki.Model],
+                  position: Iterator[int]) -> tuple[genanki.Deck, DeckSummary]:
+    """One deck's notes as a genanki deck, and what it holds."""
+    import genanki
+
+    name = anki_deck_name(deck, mode)
+    gdeck = genanki.Deck(stable_id("deck", deck.id), name, _description(deck, mode))
+    counts = dict.fromkeys(Kind, 0)
+    card_count = 0
+    for card in cards:
+        note = genanki.Note(model=models[card.kind], fields=note_fields(deck, card, mode),
+                            tags=card_tags(deck, card), guid=genanki.guid_for("aiquiz", deck.id, card.id),
+                            due=next(position))
+        gdeck.add_note(note)
+        counts[card.kind] += 1
+        card_count += len(note.cards)
+    return gdeck, DeckSummary(deck.id, name, tuple(counts.items()), card_count)
 
 
 def _description(deck: Deck, mode: LangMode) -> str:
@@ -174,35 +196,25 @@ def _description(deck: Deck, mode: LangMode) -> str:
     return "<br>".join([text_html(deck.title, mode), *links])
 
 
-def _collection_bytes(package: genanki.Package, build_time: int) -> bytes:
-    """The package's collection.anki2 (an SQLite file), built in memory with every time pinned."""
-    conn = sqlite3.connect(":memory:")
-    try:
-        cursor = conn.cursor()
-        # Note and card ids count up from the build time in ms, as genanki's write_to_file does.
-        package.write_to_db(cursor, build_time, itertools.count(build_time * 1000))
-        conn.commit()
-        return conn.serialize()
-    finally:
-        conn.close()
-
-
-def _zip_bytes(collection: bytes, build_time: int) -> bytes:
+def _write_zip(out: BinaryIO, collection: Path, build_time: int) -> None:
     """The .apkg zip: the collection and an empty media map, with fixed entry dates and attributes."""
     stamp = time.gmtime(max(build_time, _ZIP_EPOCH))[:6]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in (("collection.anki2", collection), ("media", b"{}")):
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in ("collection.anki2", "media"):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, whatever the platform, so bytes match everywhere
             info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
-    return buf.getvalue()
+            if name == "media":
+                zf.writestr(info, b"{}")
+                continue
+            info.file_size = collection.stat().st_size
+            with collection.open("rb") as src, zf.open(info, "w", force_zip64=info.file_size > 2**31) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it over `path`."""
+def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Have `write` fill a temporary file beside `path`, then rename it over `path`."""
     tmp: Path | None = None
     try:
         if path.is_dir():
@@ -211,8 +223,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         # 0o666 lets the umask decide the mode, as for any file the user creates.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        with os.fdopen(fd, "w+b") as out:
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

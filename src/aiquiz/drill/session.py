@@ -93,7 +93,8 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory], now: d
         cram: Every selected card, studied or not, due or not, in a shuffled order seeded by the date.
 
     Returns:
-        Due cards first (most overdue first), then new cards in deck order.
+        Due cards first (most overdue first), then new cards in deck order, decks drawing on several
+        interviews after the others.
     """
     if cram:
         order = shuffled(picked, seed=f"cram:{now.date().isoformat()}")
@@ -101,7 +102,9 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory], now: d
     else:
         due = sorted((memories[p.key].due, p.key) for p in picked
                      if p.key in memories and memories[p.key].due <= now)
-        fresh = [p.key for p in picked if p.key not in memories][:max(new, 0)]
+        # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
+        unseen = sorted((p for p in picked if p.key not in memories), key=lambda p: len(p.deck.sources) > 1)
+        fresh = [p.key for p in unseen][:max(new, 0)]
         queue = [Queued(key, False) for _, key in due] + [Queued(key, True) for key in fresh]
     return tuple(queue if limit is None else queue[:max(limit, 0)])
 
