@@ -36,6 +36,7 @@ PathsArg = Annotated[
 ]
 DeckOpt = Annotated[Optional[list[str]], typer.Option("--deck", help="Only this deck id (repeatable).")]
 TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="Only cards with this tag (repeatable).")]
+LangOpt = Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown; both: en with zh beneath.")]
 
 
 def _err(message: str) -> None:
@@ -68,10 +69,20 @@ def _errors() -> Iterator[None]:
 
 def load(paths: list[Path] | None) -> list[Deck]:
     """Load the decks a command works on (inside `_errors()`)."""
+    import gc
+
     from aiquiz.loader import load_decks
     from aiquiz.locate import deck_paths
 
-    return load_decks(deck_paths(paths))
+    # Parsing makes many objects and no reference cycles; the cyclic collector would rescan the growing
+    # model again and again (time growing faster than the decks). The decks live as long as the command.
+    gc.disable()
+    try:
+        decks = load_decks(deck_paths(paths))
+    finally:
+        gc.enable()
+    gc.freeze()
+    return decks
 
 
 def _source_line(deck: Deck) -> str:
@@ -128,7 +139,7 @@ def quiz(
                      typer.Option(min=1, help="Questions to ask (default: 20, or all if fewer match).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: a new one, printed on the quiz).")] = None,
     versions: Annotated[int, typer.Option(min=1, max=26, help="Versions A, B, ...: same questions, shuffled.")] = 1,
-    lang: Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown.")] = "en",
+    lang: LangOpt = "en",
     key: Annotated[Literal["end", "separate", "none"],
                    typer.Option(help="Answer key: at the end, in FILE-key.html, or none.")] = "end",
     title: Annotated[Optional[str], typer.Option(help="Quiz title (default: the deck's title).")] = None,
@@ -156,8 +167,7 @@ def quiz(
 
 @app.command()
 def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
-         lang: Annotated[Literal["en", "zh", "both"],
-                         typer.Option(help="Card language; both: en with zh beneath.")] = "en",
+         lang: LangOpt = "en",
          out: Annotated[Path, typer.Option(help="The .apkg to write.")] = Path("dist/aiquiz.apkg")) -> None:
     """Export an Anki package (.apkg); re-importing it updates notes in place and keeps your reviews."""
     import os
@@ -185,7 +195,7 @@ StoreOpt = Annotated[Optional[Path], typer.Option(
 def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
           new: Annotated[int, typer.Option(min=0, help="New cards per session, after the due ones.")] = 10,
           limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many cards.")] = None,
-          lang: Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown.")] = "en",
+          lang: LangOpt = "en",
           cram: Annotated[bool, typer.Option("--cram", help="Every selected card, due or not.")] = False,
           store: StoreOpt = None,
           retention: Annotated[float, typer.Option(help="Desired retention, 0.70-0.99.")] = 0.9) -> None:
