@@ -158,3 +158,13 @@ def test_round_trip_of_a_deck_on_several_sources() -> None:
                 cards=(BasicCard(id="q", front=Text(en="F"), back=Text(zh="B"),
                                  cite=(Citation(anchor="x", source="a"), Citation(anchor="y", source="b"))),))
     assert parse_deck(dump_deck(deck), "many.yaml") == deck
+
+
+def test_progress_is_reported_before_each_file(tmp_path: Path) -> None:
+    deck = "deck: {}\ntitle: T\nsource: {{id: s}}\ncards:\n  - {{id: c, kind: truefalse, statement: S, answer: true}}\n"
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.yaml").write_text(deck.format(name))
+    seen: list[tuple[int, int, str]] = []
+    decks = load_decks([tmp_path], progress=lambda done, total, path: seen.append((done, total, path.name)))
+    assert [d.id for d in decks] == ["a", "b", "c"]
+    assert seen == [(0, 3, "a.yaml"), (1, 3, "b.yaml"), (2, 3, "c.yaml")]

@@ -67,6 +67,13 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def _progress(done: int, total: int, path: Path) -> None:
+    """Show which deck file is being read, on one line of the terminal (long loads only)."""
+    if total > 3:
+        sys.stderr.write(f"\r\033[KReading decks {done + 1}/{total}: {path.name}")
+        sys.stderr.flush()
+
+
 def load(paths: list[Path] | None) -> list[Deck]:
     """Load the decks a command works on (inside `_errors()`)."""
     import gc
@@ -78,9 +85,11 @@ def load(paths: list[Path] | None) -> list[Deck]:
     # model again and again (time growing faster than the decks). The decks live as long as the command.
     gc.disable()
     try:
-        decks = load_decks(deck_paths(paths))
+        decks = load_decks(deck_paths(paths), progress=_progress if sys.stderr.isatty() else None)
     finally:
         gc.enable()
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
     gc.freeze()
     return decks
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -436,8 +436,13 @@ def read_deck_file(path: Path) -> Deck:
     return parse_deck(text, name)
 
 
-def load_decks(paths: Iterable[str | Path]) -> list[Deck]:
+def load_decks(paths: Iterable[str | Path],
+               progress: Callable[[int, int, Path], None] | None = None) -> list[Deck]:
     """Load every deck file under `paths`, checking deck ids are unique across files.
+
+    Args:
+        paths: Deck files and directories.
+        progress: Called as `progress(done, total, path)` before each file is read.
 
     Returns:
         The decks, in file order.
@@ -449,7 +454,10 @@ def load_decks(paths: Iterable[str | Path]) -> list[Deck]:
     problems: list[Problem] = []
     decks: list[Deck] = []
     first: dict[str, str] = {}
-    for path in deck_files(paths):
+    files = deck_files(paths)
+    for number, path in enumerate(files):
+        if progress is not None:
+            progress(number, len(files), path)
         try:
             deck = read_deck_file(path)
         except DeckError as err:
