@@ -168,3 +168,31 @@ def test_progress_is_reported_before_each_file(tmp_path: Path) -> None:
     decks = load_decks([tmp_path], progress=lambda done, total, path: seen.append((done, total, path.name)))
     assert [d.id for d in decks] == ["a", "b", "c"]
     assert seen == [(0, 3, "a.yaml"), (1, 3, "b.yaml"), (2, 3, "c.yaml")]
+
+
+def test_accept_by_gap_is_read_and_counts_only_in_its_gap() -> None:
+    from aiquiz.drill.grading import gap_right
+
+    text = """deck: d
+title: T
+source: {id: s}
+cards:
+  - id: c
+    kind: cloze
+    text: "{{c1::10x}} not {{c2::10%}}"
+    accept: {1: ["ten times"], 2: ["ten percent"]}
+"""
+    card = parse_deck(text, "d.yaml").cards[0]
+    assert card.accept_gaps == ((1, ("ten times",)), (2, ("ten percent",)))
+    assert gap_right(card, 1, "ten times") and not gap_right(card, 2, "ten times")
+    assert gap_right(card, 2, "ten percent") and not gap_right(card, 1, "ten percent")
+
+
+def test_accept_by_gap_names_a_missing_gap_or_a_non_cloze_card() -> None:
+    head = "deck: d\ntitle: T\nsource: {id: s}\ncards:\n"
+    with pytest.raises(DeckError) as err:
+        parse_deck(head + '  - id: c\n    kind: cloze\n    text: "{{c1::a}}"\n    accept: {2: [b]}\n', "d.yaml")
+    assert "d.yaml:8" in str(err.value.problems[0]) and "gap 2" in str(err.value.problems[0])
+    with pytest.raises(DeckError) as err:
+        parse_deck(head + "  - id: c\n    kind: basic\n    front: q\n    back: a\n    accept: {1: [b]}\n", "d.yaml")
+    assert "only for cloze" in str(err.value.problems[0])

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from aiquiz import spec
-from aiquiz.model import Card, Citation, Deck, Source, Text
+from aiquiz.model import Card, Citation, ClozeCard, Deck, Source, Text
 
 
 def _text(text: Text) -> Any:
@@ -59,6 +59,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         out["difficulty"] = card.difficulty
     if card.accept:
         out["accept"] = list(card.accept)
+    if isinstance(card, ClozeCard) and card.accept_gaps:
+        out["accept"] = {number: list(words) for number, words in card.accept_gaps}
     if card.cite:
         cites = [_cite(c) for c in card.cite]
         out["cite"] = cites if len(cites) > 1 else cites[0]

@@ -159,11 +159,28 @@ class _Reader:
                 return self.integer(node, f)
             case Type.BOOL:
                 return self.boolean(node, f)
+            case Type.ACCEPT:
+                return self.accept(node, f)
             case Type.CITES:
                 return self.cites(node)
             case Type.SOURCE:
                 return self.sources(node)
         raise AssertionError(f.type)  # pragma: no cover - every Type is handled above
+
+    def accept(self, node: Node, f: Field) -> tuple[str, ...] | dict[int, tuple[str, ...]] | None:
+        """A list of alternatives, or a mapping from gap number to a list (checked against the gaps later)."""
+        if not isinstance(node, MappingNode):
+            return self.value(node, Field(f.name, Type.STRS, f.required, f.doc))  # type: ignore[no-any-return]
+        out: dict[int, tuple[str, ...]] = {}
+        for key, item in node.value:
+            if not (isinstance(key, ScalarNode) and not key.style and _INT.match(key.value)
+                    and int(key.value) >= 1):
+                self.fail(key, f"'accept' keys are gap numbers (1 for {{{{c1::...}}}}), not {key.value!r}")
+                continue
+            got = self.value(item, Field(f"accept.{key.value}", Type.STRS, True, ""))
+            if got is not None:
+                out[int(key.value)] = got
+        return out if len(out) == len(node.value) else None
 
     def string(self, node: Node, f: Field) -> str | None:
         if not isinstance(node, ScalarNode):
@@ -312,6 +329,17 @@ class _Reader:
             if len({g for g in gaps.values() if g}) > 1:
                 self.fail(nodes["text"], "cloze gaps differ between languages: "
                           + ", ".join(f"{k} c{'/c'.join(map(str, v))}" for k, v in gaps.items()))
+        accept = read.get("accept")
+        if isinstance(accept, dict):
+            read["accept"] = ()
+            if kind is not Kind.CLOZE:
+                self.fail(nodes["accept"], "'accept' by gap number is only for cloze cards; use a list")
+            elif "text" in read:
+                gaps = set(cloze_gaps(read["text"].get("en")))
+                for number in sorted(set(accept) - gaps):
+                    self.fail(nodes["accept"], f"'accept' names gap {number}, but the text has no "
+                              f"{{{{c{number}::...}}}}")
+                read["accept_gaps"] = tuple(sorted(accept.items()))
         if kind is Kind.CHOICE and "choices" in read and "answer" in read:
             if read["answer"] >= len(read["choices"]):
                 self.fail(nodes["answer"], f"'answer' is {read['answer']} but there are only "

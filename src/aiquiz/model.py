@@ -132,6 +132,11 @@ class ClozeCard(Card):
     kind: ClassVar[Kind] = Kind.CLOZE
     text: Text
     back: Text | None = None
+    accept_gaps: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+    def alternatives(self, gap: int) -> tuple[str, ...]:
+        """The alternatives accepted in gap `gap`: its entry of the per-gap mapping, or the card's list."""
+        return dict(self.accept_gaps).get(gap, ()) + self.accept
 
 
 @dataclass(frozen=True, kw_only=True)

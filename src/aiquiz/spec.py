@@ -35,6 +35,7 @@ class Type(Enum):
     SOURCE = "source"  # a source mapping, or a list of source ids / mappings
     CITES = "citation"  # a cite mapping, or a list of them
     CARDS = "list of cards"
+    ACCEPT = "alternative answers"  # a list, or on a cloze card a mapping gap number -> list
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ CARD_FIELDS = (
     Field("explain", Type.TEXT, False, "What was said, in context, and why it matters."),
     Field("tags", Type.IDS, False, "Topic tags."),
     Field("difficulty", Type.INT, False, "1 (easy) to 3 (hard).", min=1, max=3),
-    Field("accept", Type.STRS, False, "Alternative typed answers."),
+    Field("accept", Type.ACCEPT, False, "Alternative typed answers: a list, or on a cloze card a mapping "
+          "from gap number to a list (required when the card has several gaps)."),
     Field("cite", Type.CITES, False, "Where the card comes from: a mapping or a list of them."),
 )
 
@@ -127,6 +129,11 @@ def _field_schema(f: Field) -> dict[str, Any]:
             {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/cite"}},
         ]},
         Type.CARDS: {"type": "array", "items": {"$ref": "#/$defs/card"}},
+        Type.ACCEPT: {"oneOf": [
+            {"type": "array", "items": _string()},
+            {"type": "object", "minProperties": 1, "additionalProperties": False,
+             "patternProperties": {r"^[1-9][0-9]*$": {"type": "array", "items": _string()}}},
+        ]},
     }
     out = dict(simple[f.type])
     bounds = {Type.INT: ("minimum", "maximum"), Type.TEXTS: ("minItems", "maxItems"),

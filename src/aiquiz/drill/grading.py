@@ -103,17 +103,16 @@ def cloze_expected(card: ClozeCard) -> dict[int, tuple[str, ...]]:
 def judge_cloze(card: ClozeCard, typed: Mapping[int, str]) -> Judgement:
     """Typed words for each gap of a cloze card; right when every gap matches.
 
-    A gap matches its hidden words (in any language of the card) or any entry of the card's `accept`
-    list (decks list alternatives for any gap there).
+    A gap matches its hidden words (in any language of the card) or one of that gap's alternatives.
     """
     expected = cloze_expected(card)
-    right = all(matches(typed.get(n, ""), (*words, *card.accept)) for n, words in expected.items())
+    right = all(matches(typed.get(n, ""), (*words, *card.alternatives(n))) for n, words in expected.items())
     return _auto(right)
 
 
 def gap_right(card: ClozeCard, number: int, typed: str) -> bool:
     """True when `typed` fills gap `number` of the cloze card."""
-    return matches(typed, (*cloze_expected(card).get(number, ()), *card.accept))
+    return matches(typed, (*cloze_expected(card).get(number, ()), *card.alternatives(number)))
 
 
 def choice_index(typed: str, count: int) -> int | None:
