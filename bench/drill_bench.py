@@ -19,8 +19,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from aiquiz.drill import session
-from aiquiz.drill.scheduler import Rating, fsrs_card_id, review
-from aiquiz.drill.store import Store
+from aiquiz.progress.scheduler import Rating, fsrs_card_id, review
+from aiquiz.progress.store import Store
 from aiquiz.model import Deck, Source, Text, TrueFalseCard
 from aiquiz.select import Picked
 
@@ -83,7 +83,7 @@ def main() -> None:
         store = Store.open(path)
         memories = store.memories()
         t1 = time.perf_counter()
-        queue = session.build_queue(picked, memories, NOW, new=10, limit=None)
+        queue = session.build_queue(picked, memories, NOW, new=10, limit=None).queue
         state = session.start(queue, NOW)
         t2 = time.perf_counter()
         choose, record = [], []
@@ -93,7 +93,7 @@ def main() -> None:
             item = session.current(state, now)
             session.progress(state, now)
             b = time.perf_counter()
-            memory = store.record(item.key, Rating.GOOD if i % 4 else Rating.AGAIN, now, 4000)
+            memory = store.record(item.key, Rating.GOOD if i % 4 else Rating.AGAIN, now, 4000).memory
             state = session.answer(state, item.key, Rating.GOOD, memory, now)
             c = time.perf_counter()
             choose.append((b - a) * 1000)

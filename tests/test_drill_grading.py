@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aiquiz.drill.grading import (Reply, choice_index, judge, matches, normalize, overrule, truefalse_value)
-from aiquiz.drill.scheduler import Rating
+from aiquiz.progress.scheduler import Rating
 from aiquiz.model import BasicCard, ChoiceCard, ClozeCard, Text, TrueFalseCard
 
 BASIC = BasicCard(id="b", front=Text(en="Who?", zh="谁？"),

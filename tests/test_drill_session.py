@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiquiz.drill import session
-from aiquiz.drill.scheduler import Memory, Phase, Rating, check_retention, fsrs_card_id, new_memory, review
-from aiquiz.drill.stats import compute_stats, forecast, retention, streak
-from aiquiz.drill.store import ReviewRecord
+from aiquiz.progress.scheduler import Memory, Phase, Rating, check_retention, fsrs_card_id, new_memory, review
+from aiquiz.progress.stats import compute_stats, forecast, retention, streak
+from aiquiz.progress.store import ReviewRecord
 from aiquiz.errors import UsageError
 from aiquiz.model import BasicCard, Deck, Source, Text
 from aiquiz.select import Picked, select_cards
@@ -69,7 +69,7 @@ def test_higher_retention_schedules_sooner() -> None:
 
 @pytest.mark.parametrize("bad", [0.5, 1.0, 0.995])
 def test_retention_out_of_range_is_a_usage_error(bad: float) -> None:
-    with pytest.raises(UsageError, match="--retention"):
+    with pytest.raises(UsageError, match="retention must be between 0.7 and 0.99"):
         check_retention(bad)
 
 
@@ -98,33 +98,33 @@ def test_queue_due_first_most_overdue_first_then_new_in_deck_order() -> None:
     memories = {"d/c3": studied("d/c3", Rating.GOOD), "d/c1": studied("d/c1", Rating.AGAIN, at=T0 - timedelta(hours=1)),
                 "d/c5": review(None, "d/c5", Rating.EASY, T0)}  # c5 is not due for days
     now = T0 + timedelta(hours=1)
-    queue = session.build_queue(picked, memories, now, new=2)
+    queue = session.build_queue(picked, memories, now, new=2).queue
     assert [(q.key, q.new) for q in queue] == [("d/c1", False), ("d/c3", False), ("d/c0", True), ("d/c2", True)]
-    assert [q.key for q in session.build_queue(picked, memories, now, new=0)] == ["d/c1", "d/c3"]
-    assert len(session.build_queue(picked, memories, now, new=10, limit=3)) == 3
+    assert [q.key for q in session.build_queue(picked, memories, now, new=0).queue] == ["d/c1", "d/c3"]
+    assert len(session.build_queue(picked, memories, now, new=10, limit=3).queue) == 3
 
 
 def test_new_cards_from_a_deck_on_several_interviews_come_after_the_others() -> None:
     across = Deck(id="across", title=Text(en="A"), sources=(Source(id="s"), Source(id="t")), source_is_list=True,
                   cards=(BasicCard(id="x", front=Text(en="q"), back=Text(en="a")),))
     picked = select_cards([across, make_deck(count=2)])
-    queue = session.build_queue(picked, {}, T0, new=3)
+    queue = session.build_queue(picked, {}, T0, new=3).queue
     assert [q.key for q in queue] == ["d/c0", "d/c1", "across/x"]
-    assert [q.key for q in session.build_queue(picked, {}, T0, new=1)] == ["d/c0"]
+    assert [q.key for q in session.build_queue(picked, {}, T0, new=1).queue] == ["d/c0"]
 
 
 def test_cram_takes_every_card_due_or_not_in_a_seeded_order() -> None:
     picked = select_cards([make_deck(count=8)])
     memories = {"d/c5": review(None, "d/c5", Rating.EASY, T0)}
-    queue = session.build_queue(picked, memories, T0, new=1, cram=True)
+    queue = session.build_queue(picked, memories, T0, new=1, cram=True).queue
     assert sorted(q.key for q in queue) == sorted(p.key for p in picked)
-    assert [q.key for q in queue] == [q.key for q in session.build_queue(picked, memories, T0, cram=True)]
+    assert [q.key for q in queue] == [q.key for q in session.build_queue(picked, memories, T0, cram=True).queue]
     assert {q.key for q in queue if not q.new} == {"d/c5"}
 
 
 def test_answer_moves_on_and_brings_learning_cards_back_when_due() -> None:
     picked = select_cards([make_deck(count=2)])
-    state = session.start(session.build_queue(picked, {}, T0), T0)
+    state = session.start(session.build_queue(picked, {}, T0).queue, T0)
     assert session.current(state, T0).key == "d/c0"
     assert session.progress(state, T0) == session.Progress(number=1, total=2, due_left=0, new_left=2)
     memory = review(None, "d/c0", Rating.AGAIN, T0)  # due again in 1 minute
@@ -144,7 +144,7 @@ def test_answer_moves_on_and_brings_learning_cards_back_when_due() -> None:
 
 def test_summary_counts_cards_accuracy_time_and_next_due() -> None:
     picked = select_cards([make_deck(count=3)])
-    state = session.start(session.build_queue(picked, {}, T0), T0)
+    state = session.start(session.build_queue(picked, {}, T0).queue, T0)
     memories: dict[str, Memory] = {}
     for key, rating in (("d/c0", Rating.GOOD), ("d/c1", Rating.AGAIN), ("d/c1", Rating.GOOD)):
         memories[key] = review(memories.get(key), key, rating, T0)

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiquiz.drill.scheduler import Memory, Phase, Rating, review
-from aiquiz.drill.store import (MIGRATIONS, SCHEMA_VERSION, STORE_NAME, Store, StoreCorrupt, StoreLocked,
+from aiquiz.progress.scheduler import Memory, Phase, Rating, review
+from aiquiz.progress.store import (MIGRATIONS, SCHEMA_VERSION, STORE_NAME, Store, StoreCorrupt, StoreLocked,
                                 StoreNotWritable, StoreTooNew, store_path)
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -49,7 +49,7 @@ def test_save_and_load_round_trip(steps: list[tuple[int, str, Rating, int]]) -> 
         with Store.open(path) as store:
             for _, key, rating, gap in steps:
                 at += timedelta(minutes=gap)
-                committed = store.record(key, rating, at, duration_ms=gap)
+                committed = store.record(key, rating, at, duration_ms=gap).memory
                 log.append((key, rating, at))
                 assert committed == replay(log)[key]
         with Store.open(path) as again:  # a new connection reads what was committed
@@ -86,8 +86,8 @@ WRITER = """
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from aiquiz.drill.scheduler import Rating
-from aiquiz.drill.store import Store
+from aiquiz.progress.scheduler import Rating
+from aiquiz.progress.store import Store
 path, name, count, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 with Store.open(path, timeout=60) as store:
     while not go.exists():
@@ -133,7 +133,7 @@ def test_an_older_store_is_migrated_and_keeps_its_progress(tmp_path: Path) -> No
     path = tmp_path / STORE_NAME
     make_v1_store(path)
     with Store.open(path) as store:
-        assert store.version == SCHEMA_VERSION == 2
+        assert store.version == SCHEMA_VERSION == 3
         assert store.memories()["d/a"].phase is Phase.REVIEW
         assert [r.phase for r in store.reviews()] == [Phase.NEW, None]
         store.record("d/a", Rating.GOOD, T0 + timedelta(days=3))
@@ -159,6 +159,14 @@ def test_a_newer_store_is_refused_and_left_alone(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with untouched(path), pytest.raises(StoreTooNew, match="newer than this aiquiz knows"):
+        Store.open(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"x", b"SQLite format", b"my notes\n" * 3])
+def test_a_tiny_file_is_never_turned_into_a_store(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with untouched(path), pytest.raises(StoreCorrupt, match="not an aiquiz progress store"):
         Store.open(path)
 
 

@@ -12,8 +12,8 @@ import pexpect
 import pytest
 
 from conftest import DECKS, ROOT
-from aiquiz.drill.scheduler import Phase, Rating
-from aiquiz.drill.store import STORE_NAME, Store
+from aiquiz.progress.scheduler import Phase, Rating
+from aiquiz.progress.store import STORE_NAME, Store
 
 TIMEOUT = 60
 

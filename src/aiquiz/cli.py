@@ -7,12 +7,12 @@ Errors become `Error: ...` on stderr with exit code 1 (bad deck or failed work) 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
+
+from aiquiz.cli_common import DeckOpt, LangOpt, PathsArg, TagOpt, _err, _errors, load
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck, Kind
@@ -25,74 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
-PathsArg = Annotated[
-    Optional[list[Path]],
-    typer.Argument(help="Deck files or directories (default: ./decks, else the bundled decks).",
-                   show_default=False),
-]
-DeckOpt = Annotated[Optional[list[str]], typer.Option("--deck", help="Only this deck id (repeatable).")]
-TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="Only cards with this tag (repeatable).")]
-LangOpt = Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown; both: en with zh beneath.")]
-
-
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn aiquiz's typed errors into messages and exit codes; never a traceback."""
-    from aiquiz.errors import AiquizError, DeckError, UsageError
-
-    try:
-        yield
-    except DeckError as err:
-        for problem in err.problems:
-            _err(f"Error: {problem}")
-        files = len({p.path for p in err.problems})
-        _err(f"{len(err.problems)} problem(s) in {files} file(s); nothing was written.")
-        raise typer.Exit(EXIT_INVALID) from None
-    except UsageError as err:
-        _err(f"Error: {err}")
-        raise typer.Exit(EXIT_USAGE) from None
-    except AiquizError as err:
-        _err(f"Error: {err}")
-        raise typer.Exit(EXIT_INVALID) from None
-    except KeyboardInterrupt:
-        _err("Interrupted.")
-        raise typer.Exit(130) from None
-
-
-def _progress(done: int, total: int, path: Path) -> None:
-    """Show which deck file is being read, on one line of the terminal (long loads only)."""
-    if total > 3:
-        sys.stderr.write(f"\r\033[KReading decks {done + 1}/{total}: {path.name}")
-        sys.stderr.flush()
-
-
-def load(paths: list[Path] | None) -> list[Deck]:
-    """Load the decks a command works on (inside `_errors()`)."""
-    import gc
-
-    from aiquiz.loader import load_decks
-    from aiquiz.locate import deck_paths
-
-    # Parsing makes many objects and no reference cycles; the cyclic collector would rescan the growing
-    # model again and again (time growing faster than the decks). The decks live as long as the command.
-    gc.disable()
-    try:
-        decks = load_decks(deck_paths(paths), progress=_progress if sys.stderr.isatty() else None)
-    finally:
-        gc.enable()
-        if sys.stderr.isatty():
-            sys.stderr.write("\r\033[K")
-    gc.freeze()
-    return decks
-
 
 def _source_line(deck: Deck) -> str:
     if len(deck.sources) > 1:
@@ -195,56 +127,6 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
         typer.echo(f"Wrote {report.path}: {len(report.decks)} deck(s), {report.notes} notes, {report.cards} cards.")
 
 
-StoreOpt = Annotated[Optional[Path], typer.Option(
-    "--store", help="Progress store file (default: $AIQUIZ_HOME/progress.sqlite3, else the user data folder).",
-    show_default=False)]
-
-
-@app.command()
-def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
-          new: Annotated[int, typer.Option(min=0, help="New cards per session, after the due ones.")] = 10,
-          limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many cards.")] = None,
-          lang: LangOpt = "en",
-          cram: Annotated[bool, typer.Option("--cram", help="Every selected card, due or not.")] = False,
-          store: StoreOpt = None,
-          retention: Annotated[float, typer.Option(help="Desired retention, 0.70-0.99.")] = 0.9) -> None:
-    """Study in the terminal with spaced repetition: due cards first, then new ones; q quits."""
-    import os
-    from datetime import datetime
-
-    with _errors():
-        from aiquiz.drill.runner import DrillOptions
-        from aiquiz.drill.scheduler import check_retention
-        from aiquiz.drill.store import store_path
-        from aiquiz.drill.terminal import drill_in_terminal
-        from aiquiz.model import LangMode
-        from aiquiz.select import Filters, select_cards
-
-        options = DrillOptions(LangMode(lang), new, limit, cram, check_retention(retention))
-        decks = load(paths)
-        picked = select_cards(decks, Filters(decks=tuple(deck or ()), tags=tuple(tag or ())))
-        code = drill_in_terminal(decks, picked, options, store_path(store, os.environ),
-                                 clock=lambda: datetime.now().astimezone())
-    raise typer.Exit(code)
-
-
-@app.command()
-def stats(paths: PathsArg = None, store: StoreOpt = None) -> None:
-    """Progress per deck, reviews today, 30-day retention, a 14-day due forecast and your streak."""
-    import os
-    from datetime import datetime
-
-    with _errors():
-        from rich.console import Console
-
-        from aiquiz.drill.stats_view import load_stats, render_stats
-        from aiquiz.drill.store import store_path
-
-        path = store_path(store, os.environ)
-        Console(highlight=False).print(render_stats(load_stats(load(paths), path, datetime.now().astimezone())))
-        typer.echo(f"Progress store: {path}")
-
-
 @app.command(hidden=True)
 def schema() -> None:
     """Print the deck format's JSON Schema (the source of schema/deck.schema.json)."""
@@ -253,6 +135,17 @@ def schema() -> None:
     from aiquiz.spec import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+def _register() -> None:
+    """Add the study commands (drill, stats, due, card, undo, config, ...) defined in cli_study."""
+    from aiquiz import cli_study
+
+    for command in cli_study.COMMANDS:
+        app.command(**command.options)(command.function)
+
+
+_register()
 
 
 def main() -> None:

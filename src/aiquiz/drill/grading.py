@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from aiquiz.drill.scheduler import Rating
+from aiquiz.progress.scheduler import Rating
 from aiquiz.model import (AnyCard, BasicCard, ChoiceCard, ClozeCard, LangMode, Text, TrueFalseCard,
                           cloze_answers)
 

@@ -9,10 +9,12 @@ the session ends, even a little early: a wrong answer is retried. Other learning
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from aiquiz.drill.scheduler import Memory, Rating
+from aiquiz.progress.days import Allowance
+from aiquiz.progress.related import hold_back
+from aiquiz.progress.scheduler import Memory, Phase, Rating
 from aiquiz.model import Deck
 from aiquiz.select import Picked, card_key, shuffled
 
@@ -80,33 +82,79 @@ class Summary:
         return self.right / self.reviews if self.reviews else None
 
 
+@dataclass(frozen=True)
+class Day:
+    """What the study day allows: the limits left, cards hidden (suspended, buried), related cards, and the
+    cards already studied today (their related cards wait for another day)."""
+
+    allowance: Allowance
+    hidden: frozenset[str] = frozenset()
+    related: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    studied: frozenset[str] = frozenset()
+
+
+UNLIMITED = Day(Allowance(new=10**9, new_by_deck={}, reviews=10**9, new_limit=10**9))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A session's queue, and what the day's rules left out of it (for the header and the summary)."""
+
+    queue: tuple[Queued, ...]
+    new_used_up: bool = False
+    reviews_capped: int = 0
+    held_related: int = 0
+
+
 def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory], now: datetime,
-                new: int = DEFAULT_NEW, limit: int | None = None, cram: bool = False) -> tuple[Queued, ...]:
+                day: Day = UNLIMITED, new: int = DEFAULT_NEW, limit: int | None = None,
+                cram: bool = False) -> Plan:
     """The cards of a session, in the order they are shown.
 
     Args:
         picked: The selected cards, in deck order.
         memories: The stored state of every studied card, by key.
         now: The session's start.
-        new: At most this many never-studied cards, after the due ones.
+        day: The day's limits left, hidden cards, related cards and cards studied today.
+        new: At most this many never-studied cards in this session (within the day's new cards).
         limit: At most this many cards in all (None: no limit).
-        cram: Every selected card, studied or not, due or not, in a shuffled order seeded by the date.
+        cram: Every selected card that is not suspended or buried, studied or not, due or not, in a shuffled
+            order seeded by the date; the day's limits do not apply.
 
     Returns:
-        Due cards first (most overdue first), then new cards in deck order, decks drawing on several
-        interviews after the others.
+        (Re)learning cards due, then reviews due (most overdue first, up to the day's reviews), then new
+        cards in deck order (decks drawing on several interviews after the others, up to the day's new
+        cards); a card related to one studied today or queued before it waits for another day.
     """
+    visible = [p for p in picked if p.key not in day.hidden]
     if cram:
-        order = shuffled(picked, seed=f"cram:{now.date().isoformat()}")
+        order = shuffled(visible, seed=f"cram:{now.date().isoformat()}")
         queue = [Queued(p.key, p.key not in memories) for p in order]
-    else:
-        due = sorted((memories[p.key].due, p.key) for p in picked
-                     if p.key in memories and memories[p.key].due <= now)
-        # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
-        unseen = sorted((p for p in picked if p.key not in memories), key=lambda p: len(p.deck.sources) > 1)
-        fresh = [p.key for p in unseen][:max(new, 0)]
-        queue = [Queued(key, False) for _, key in due] + [Queued(key, True) for key in fresh]
-    return tuple(queue if limit is None else queue[:max(limit, 0)])
+        return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]))
+    due = sorted((memories[p.key].due, p.key) for p in visible
+                 if p.key in memories and memories[p.key].due <= now)
+    learning = [k for _, k in due if memories[k].phase is not Phase.REVIEW]
+    reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW]
+    # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
+    unseen = sorted((p for p in visible if p.key not in memories), key=lambda p: len(p.deck.sources) > 1)
+    kept, held = hold_back(reviews + [p.key for p in unseen], day.related, day.studied | set(learning))
+    kept_set = set(kept)
+    reviews_kept = [k for k in reviews if k in kept_set]
+    shown_reviews = reviews_kept[:day.allowance.reviews]
+    fresh: list[str] = []
+    taken: dict[str, int] = {}
+    budget = min(max(new, 0), day.allowance.new)
+    for p in unseen:
+        if len(fresh) >= budget:
+            break
+        if p.key in kept_set and taken.get(p.deck.id, 0) < day.allowance.new_for(p.deck.id):
+            fresh.append(p.key)
+            taken[p.deck.id] = taken.get(p.deck.id, 0) + 1
+    queue = ([Queued(k, False) for k in learning + shown_reviews] + [Queued(k, True) for k in fresh])
+    waiting = sum(p.key in kept_set for p in unseen) - len(fresh)
+    used_up = waiting > 0 and len(fresh) < max(new, 0)  # the day's (or a deck's) new cards ran out
+    return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=used_up,
+                reviews_capped=len(reviews_kept) - len(shown_reviews), held_related=len(held))
 
 
 def start(queue: Iterable[Queued], now: datetime) -> SessionState:
@@ -150,6 +198,18 @@ def answer(state: SessionState, key: str, rating: Rating, memory: Memory, now: d
         again = again + (Queued(key, False, memory.due, retry=rating is Rating.AGAIN),)
     done = Answered(key, rating, now, memory.due)
     return replace(state, queue=queue, again=again, answers=state.answers + (done,))
+
+
+def skip(state: SessionState, key: str) -> SessionState:
+    """The session after card `key` was skipped: it comes back after the other cards of the session."""
+    item = next((q for q in (*state.queue, *state.again) if q.key == key), Queued(key, False))
+    return replace(state, queue=_without(state.queue, key) + (replace(item, show_at=None, retry=False),),
+                   again=_without(state.again, key))
+
+
+def drop(state: SessionState, key: str) -> SessionState:
+    """The session after card `key` was buried or suspended: it is not shown again in this session."""
+    return replace(state, queue=_without(state.queue, key), again=_without(state.again, key))
 
 
 def _without(items: tuple[Queued, ...], key: str) -> tuple[Queued, ...]:

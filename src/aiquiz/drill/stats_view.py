@@ -13,8 +13,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from aiquiz.drill.stats import Stats, compute_stats
-from aiquiz.drill.store import Store
+from aiquiz.progress.stats import Stats, compute_stats
+from aiquiz.progress.store import Store
 from aiquiz.model import Deck
 
 BAR_WIDTH = 40

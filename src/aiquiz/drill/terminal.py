@@ -24,15 +24,18 @@ from rich.text import Text
 
 from aiquiz.drill import view
 from aiquiz.drill.grading import Judgement, Reply, choice_index, overrule, truefalse_value
-from aiquiz.drill.runner import DrillOptions, DrillResult, Shown, run_drill
-from aiquiz.drill.scheduler import Rating
-from aiquiz.drill.store import Store
+from aiquiz.drill.runner import Action, Control, DrillOptions, DrillResult, Shown, run_drill
+from aiquiz.progress.scheduler import Rating
+from aiquiz.progress.settings import from_rows
+from aiquiz.progress.store import Store
 from aiquiz.errors import UsageError
 from aiquiz.model import ChoiceCard, ClozeCard, Deck, TrueFalseCard, cloze_gaps
 from aiquiz.select import Picked
 
 QUIT = "q"
 EOF_KEY = "\x04"
+ASK_CONTROLS = {Action.UNDO.value: Action.UNDO, Action.SKIP.value: Action.SKIP}
+RATE_CONTROLS = {a.value: a for a in (Action.UNDO, Action.SKIP, Action.BURY, Action.SUSPEND, Action.FLAG)}
 
 
 class Hangup(Exception):
@@ -123,6 +126,7 @@ class TerminalUI:
         self.reader = reader
         self.interactive = interactive
         self.clock = clock
+        self._answer_shown = False
 
     def show(self, rows: Sequence[view.Row]) -> None:
         """Print rows: a two-column grid in a terminal, `label: text` lines otherwise."""
@@ -150,53 +154,78 @@ class TerminalUI:
         """Tell that stored cards are gone from their decks."""
         self.line(view.removed_text(list(keys)))
 
-    def ask(self, shown: Shown) -> Reply | None:
-        """Show the card and read the answer (None: the learner quits)."""
+    def ask(self, shown: Shown) -> Reply | Control | None:
+        """Show the card and read the answer, or undo/skip (None: the learner quits)."""
+        self._answer_shown = False
         if self.interactive:
             self.console.clear()
             self.console.rule(view.header(shown, self.clock()), align="left")
         else:
             self.line(Text("--- ").append_text(view.header(shown, self.clock())))
+        note = view.day_note(shown.plan)
+        if note is not None and shown.progress.number == 1:
+            self.line(note)
         self.show(view.question(shown))
         match shown.picked.card:
             case ChoiceCard() as card:
                 count = len(card.choices)
-                key = self._key(view.prompt(shown), lambda k: choice_index(k, count) is not None)
-                return None if key is None else Reply(choice=choice_index(key, count))
+                key = self._key(view.prompt(shown), lambda k: choice_index(k, count) is not None, ASK_CONTROLS)
+                return key if not isinstance(key, str) else Reply(choice=choice_index(key, count))
             case TrueFalseCard():
-                key = self._key(view.prompt(shown), lambda k: truefalse_value(k) is not None)
-                return None if key is None else Reply(value=truefalse_value(key))
+                key = self._key(view.prompt(shown), lambda k: truefalse_value(k) is not None, ASK_CONTROLS)
+                return key if not isinstance(key, str) else Reply(value=truefalse_value(key))
             case ClozeCard() as card:
                 return self._gaps(shown, cloze_gaps(card.text.get(shown.lang)))
         self.line(Text(view.prompt(shown), style="dim"))
-        typed = self.reader.line("> ")
-        return None if typed is None or typed.strip() == QUIT else Reply(text=typed)
+        typed = self._typed("> ")
+        return typed if not isinstance(typed, str) else Reply(text=typed)
 
-    def _key(self, prompt: str, valid: Callable[[str], bool]) -> str | None:
-        key = self.reader.key(prompt, lambda k: k == QUIT or valid(k))
-        return None if key is None or key == QUIT else key
+    def _key(self, prompt: str, valid: Callable[[str], bool],
+             controls: dict[str, Action]) -> str | Control | None:
+        """A key `valid` accepts, a control key, or None (quit)."""
+        key = self.reader.key(prompt, lambda k: k == QUIT or k in controls or valid(k))
+        if key is None or key == QUIT:
+            return None
+        return Control(controls[key]) if key in controls else key
 
-    def _gaps(self, shown: Shown, numbers: tuple[int, ...]) -> Reply | None:
+    def _typed(self, prompt: str) -> str | Control | None:
+        """A typed line; the single letters u (undo) and s (skip) are controls, q quits."""
+        got = self.reader.line(prompt)
+        if got is None or got.strip() == QUIT:
+            return None
+        return Control(ASK_CONTROLS[got.strip()]) if got.strip() in ASK_CONTROLS else got
+
+    def _gaps(self, shown: Shown, numbers: tuple[int, ...]) -> Reply | Control | None:
         self.line(Text(view.prompt(shown), style="dim"))
         typed: list[tuple[int, str]] = []
         for number in numbers:
-            got = self.reader.line(f"[{number}]> " if len(numbers) > 1 else "> ")
-            if got is None or got.strip() == QUIT:
-                return None
+            got = self._typed(f"[{number}]> " if len(numbers) > 1 else "> ")
+            if not isinstance(got, str):
+                return got
             typed.append((number, got))
         return Reply(gaps=tuple(typed))
 
-    def rate(self, shown: Shown, reply: Reply, judgement: Judgement) -> Rating | None:
-        """Show the verdict, answer, explain and citation, then read a rating (None: quit)."""
-        verdict = view.verdict(judgement, reply)
-        if verdict is not None:
-            self.line(verdict)
-        self.show(view.answer_rows(shown, reply))
+    def notice(self, event: str, key: str, detail: str = "") -> None:
+        """Tell what a control or the scheduler did."""
+        self.line(view.notice(event, key, detail))
+
+    def rate(self, shown: Shown, reply: Reply, judgement: Judgement) -> Rating | Control | None:
+        """Show the verdict, answer, explain and citation, then read a rating or a control (None: quit)."""
+        if not self._answer_shown:  # shown once per card, not again after a flag
+            self._answer_shown = True
+            verdict = view.verdict(judgement, reply)
+            if verdict is not None:
+                self.line(verdict)
+            self.show(view.answer_rows(shown, reply))
         while True:
             keys = {"1", "2", "3", "4", "o"} | ({""} if judgement.proposal is not None else set())
-            key = self._key(view.rate_prompt(judgement), lambda k: k in keys and (k != "o" or judgement.correct is not None))
-            if key is None:
-                return None
+            key = self._key(view.rate_prompt(judgement),
+                            lambda k: k in keys and (k != "o" or judgement.correct is not None), RATE_CONTROLS)
+            if not isinstance(key, str):
+                if isinstance(key, Control) and key.action is Action.FLAG:
+                    note = self.reader.line("Flag note (what is wrong or ambiguous; Enter for none): ")
+                    return Control(Action.FLAG, (note or "").strip())
+                return key
             if key == "o":
                 judgement = overrule(judgement)
                 self.line(Text("Overruled: counted as " + ("right" if judgement.correct else "wrong"), style="yellow"))
@@ -264,7 +293,7 @@ def drill_in_terminal(decks: Sequence[Deck], picked: Sequence[Picked], options: 
     ui = TerminalUI(console, reader, interactive, clock)
     try:
         with _stop_signals(), Store.open(store_path) as store:
-            result = run_drill(decks, picked, store, ui, clock, options)
+            result = run_drill(decks, picked, store, ui, clock, options, from_rows(store.setting_rows()))
             ui.summary(result)
     except Hangup:
         return 129

@@ -15,7 +15,8 @@ from rich.text import Text
 
 from aiquiz.drill.grading import Judgement, Reply
 from aiquiz.drill.runner import DrillResult, Shown
-from aiquiz.drill.scheduler import Rating
+from aiquiz.drill.session import Plan
+from aiquiz.progress.scheduler import Rating
 from aiquiz.model import (CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text as CardText,
                           TrueFalseCard, cloze_gaps, resolve_citations)
 
@@ -114,12 +115,53 @@ def prompt(shown: Shown) -> str:
     """What the learner is asked to press or type."""
     match shown.picked.card:
         case ChoiceCard() as card:
-            return f"Press a-{letter(len(card.choices) - 1)} (q quits)"
+            return f"Press a-{letter(len(card.choices) - 1)} · {ASK_KEYS}"
         case TrueFalseCard():
-            return "Press t (true) or f (false) (q quits)"
+            return f"Press t (true) or f (false) · {ASK_KEYS}"
         case ClozeCard():
-            return "Type the missing words, then Enter (q quits)"
-    return "Type your answer, or just Enter to reveal it (q quits)"
+            return f"Type the missing words, then Enter · {ASK_KEYS}"
+    return f"Type your answer, or just Enter to reveal it · {ASK_KEYS}"
+
+
+ASK_KEYS = "u undo · s skip · q quits"
+RATE_KEYS = "u undo · s skip · b bury · x suspend · f flag · q quits"
+
+
+def notice(event: str, key: str, detail: str) -> Text:
+    """The line telling what a control or the scheduler did."""
+    match event:
+        case "undone":
+            return Text(f"↶ Undid {detail} on {key}: the card is back as it was before that answer.", style="yellow")
+        case "nothing-to-undo":
+            return Text("Nothing to undo in this session (aiquiz undo takes back an earlier review).", style="yellow")
+        case "undo-refused":
+            return Text(f"Cannot undo: {detail}", style="yellow")
+        case "buried":
+            return Text(f"Buried {key} until the next study day.", style="yellow")
+        case "suspended":
+            return Text(f"Suspended {key} (aiquiz unsuspend {key} brings it back).", style="yellow")
+        case "flagged":
+            note = f": {detail}" if detail else ""
+            return Text(f"Flagged {key}{note} (aiquiz flags lists flagged cards).", style="yellow")
+        case "leech":
+            lapses, action = detail.split(":")
+            return Text(f"Leech: {key} was forgotten {lapses} times after it was learned; it is now {action}"
+                        " (aiquiz leeches lists leeches; the card may be ambiguous: f flags it).", style="bold red")
+    return Text(f"{event} {key} {detail}")
+
+
+def day_note(shown_plan: Plan | None) -> Text | None:
+    """What the day's rules left out of this session, for the header and the summary, or None."""
+    if shown_plan is None:
+        return None
+    parts = []
+    if shown_plan.new_used_up:
+        parts.append("today's new cards are used up (aiquiz config new-per-day N; --cram studies ahead)")
+    if shown_plan.reviews_capped:
+        parts.append(f"{shown_plan.reviews_capped} reviews over today's limit wait")
+    if shown_plan.held_related:
+        parts.append(f"{shown_plan.held_related} related cards wait for another day")
+    return Text(" · ".join(parts), style="dim") if parts else None
 
 
 def verdict(judgement: Judgement, reply: Reply) -> Text | None:
@@ -184,7 +226,7 @@ def rate_prompt(judgement: Judgement) -> str:
         extra.append(f"Enter = {judgement.proposal.label}")
     if judgement.correct is not None:
         extra.append("o = I was " + ("wrong" if judgement.correct else "right"))
-    return f"Rate: {keys}" + "".join(f" · {e}" for e in extra) + " · q quits"
+    return f"Rate: {keys}" + "".join(f" · {e}" for e in extra) + f" · {RATE_KEYS}"
 
 
 def when(due: datetime, now: datetime) -> str:
@@ -231,7 +273,12 @@ def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
     if s.new_waiting:
         nxt += f" {plural(s.new_waiting, 'new card')} waiting."
     lines.append(Text(nxt))
-    if result.queued == 0:
+    if result.leeches:
+        lines.append(Text(f"New leeches: {', '.join(result.leeches)} (aiquiz leeches)", style="red"))
+    note = day_note(result.plan)
+    if note is not None:
+        lines.append(note)
+    elif result.queued == 0:
         lines.append(Text("Use --new N for more new cards, or --cram to study without waiting.", style="dim"))
     return lines
 

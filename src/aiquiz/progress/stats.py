@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from aiquiz.drill.scheduler import Memory, Phase, Rating
-from aiquiz.drill.store import ReviewRecord
+from aiquiz.progress.scheduler import Memory, Phase, Rating
+from aiquiz.progress.store import ReviewRecord
 from aiquiz.model import Deck
 from aiquiz.select import card_key
 

@@ -1,5 +1,7 @@
 """The FSRS adapter: aiquiz's frozen `Memory` of a card, reviewed by the `fsrs` package's Scheduler.
 
+Parameters are a tuple of 21 FSRS-6 weights (None: fsrs's defaults), as `aiquiz optimize` adopts them.
+
 No scheduling arithmetic lives here: `review()` hands the card to `fsrs.Scheduler.review_card` and freezes
 the result. Fuzzing is off, so a card's state can always be rebuilt by replaying its review log.
 """
@@ -121,17 +123,30 @@ def check_retention(retention: float) -> float:
     """
     low, high = RETENTION_RANGE
     if not low <= retention <= high:
-        raise UsageError(f"--retention must be between {low} and {high}, not {retention}")
+        raise UsageError(f"retention must be between {low} and {high}, not {retention}")
     return retention
 
 
+Parameters = tuple[float, ...]
+DEFAULT_PARAMETERS: Parameters = tuple(float(w) for w in fsrs.Scheduler().parameters)
+
+
 @lru_cache(maxsize=8)
-def _scheduler(retention: float) -> fsrs.Scheduler:
-    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=False)
+def _scheduler(retention: float, parameters: Parameters | None = None) -> fsrs.Scheduler:
+    return fsrs.Scheduler(parameters=parameters or DEFAULT_PARAMETERS, desired_retention=retention,
+                          enable_fuzzing=False)
+
+
+def retrievability(memory: Memory, now: datetime, parameters: Parameters | None = None) -> float:
+    """The probability of recalling the card at `now` (0 for a card never reviewed)."""
+    if memory.last_review is None or memory.stability is None:
+        return 0.0
+    return float(_scheduler(DEFAULT_RETENTION, parameters).get_card_retrievability(
+        memory._to_fsrs(), current_datetime=_utc(now)))
 
 
 def review(memory: Memory | None, key: str, rating: Rating, now: datetime,
-           retention: float = DEFAULT_RETENTION) -> Memory:
+           retention: float = DEFAULT_RETENTION, parameters: Parameters | None = None) -> Memory:
     """The card's Memory after a review.
 
     Args:
@@ -140,12 +155,13 @@ def review(memory: Memory | None, key: str, rating: Rating, now: datetime,
         rating: How well it was recalled.
         now: When it was reviewed (timezone-aware).
         retention: The desired retention (probability of recall when due).
+        parameters: The FSRS weights (None: the defaults).
 
     Returns:
         The new Memory; the input is unchanged.
     """
     before = memory or new_memory(key, now)
-    card, _log = _scheduler(check_retention(retention)).review_card(
+    card, _log = _scheduler(check_retention(retention), parameters).review_card(
         before._to_fsrs(), fsrs.Rating(int(rating)), review_datetime=_utc(now))
     return Memory._from_fsrs(card)
 

@@ -1,0 +1,91 @@
+"""What every command shares: the option types, loading decks, and turning errors into exit codes.
+
+Only Typer is imported at start-up; commands import what they need, so `aiquiz --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from aiquiz.model import Deck
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+PathsArg = Annotated[
+    Optional[list[Path]],
+    typer.Argument(help="Deck files or directories (default: ./decks, else the bundled decks).",
+                   show_default=False),
+]
+DeckOpt = Annotated[Optional[list[str]], typer.Option("--deck", help="Only this deck id (repeatable).")]
+TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="Only cards with this tag (repeatable).")]
+LangOpt = Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown; both: en with zh beneath.")]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn aiquiz's typed errors into messages and exit codes; never a traceback."""
+    from aiquiz.errors import AiquizError, DeckError, UsageError
+
+    try:
+        yield
+    except DeckError as err:
+        for problem in err.problems:
+            _err(f"Error: {problem}")
+        files = len({p.path for p in err.problems})
+        _err(f"{len(err.problems)} problem(s) in {files} file(s); nothing was written.")
+        raise typer.Exit(EXIT_INVALID) from None
+    except UsageError as err:
+        _err(f"Error: {err}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except AiquizError as err:
+        _err(f"Error: {err}")
+        raise typer.Exit(EXIT_INVALID) from None
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        raise typer.Exit(130) from None
+
+
+def _progress(done: int, total: int, path: Path) -> None:
+    """Show which deck file is being read, on one line of the terminal (long loads only)."""
+    if total > 3:
+        sys.stderr.write(f"\r\033[KReading decks {done + 1}/{total}: {path.name}")
+        sys.stderr.flush()
+
+
+def load(paths: list[Path] | None) -> list[Deck]:
+    """Load the decks a command works on (inside `_errors()`)."""
+    import gc
+
+    from aiquiz.loader import load_decks
+    from aiquiz.locate import deck_paths
+
+    # Parsing makes many objects and no reference cycles; the cyclic collector would rescan the growing
+    # model again and again (time growing faster than the decks). The decks live as long as the command.
+    gc.disable()
+    try:
+        decks = load_decks(deck_paths(paths), progress=_progress if sys.stderr.isatty() else None)
+    finally:
+        gc.enable()
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
+    gc.freeze()
+    return decks
+
+
+StoreOpt = Annotated[Optional[Path], typer.Option(
+    "--store", help="Progress store file (default: $AIQUIZ_HOME/progress.sqlite3, else the user data folder).",
+    show_default=False)]
+
+

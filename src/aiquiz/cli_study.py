@@ -1,0 +1,248 @@
+"""The study commands of the CLI: drill, stats, due, card, undo, config, unsuspend, flags, leeches.
+
+Each parses options, calls `progress/` or `drill/`, and prints; `cli.py` registers them on the app.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
+
+import typer
+
+from aiquiz.cli_common import DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _errors, load
+
+KeyArg = Annotated[str, typer.Argument(help="The card: deck/card, e.g. devday-2024/agent-definition.",
+                                       show_default=False)]
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _path(store: Path | None) -> Path:
+    from aiquiz.progress.store import store_path
+
+    return store_path(store, os.environ)
+
+
+def _settings(path: Path) -> Any:
+    """The saved settings (the defaults when there is no store yet)."""
+    from aiquiz.progress.settings import Settings, from_rows
+    from aiquiz.progress.store import Store
+
+    if not path.exists():
+        return Settings()
+    with Store.open(path) as store:
+        return from_rows(store.setting_rows())
+
+
+def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
+          new: Annotated[Optional[int], typer.Option(
+              min=0, help="At most N new cards in this session (never more than the day's new-per-day).",
+              show_default=False)] = None,
+          limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many cards.")] = None,
+          lang: LangOpt = "en",
+          cram: Annotated[bool, typer.Option("--cram", help="Study ahead: every selected card, due or not; "
+                                             "the day's limits do not apply.")] = False,
+          store: StoreOpt = None,
+          retention: Annotated[Optional[float], typer.Option(
+              help="Desired retention for this session, 0.70-0.99 (aiquiz config retention X keeps one).",
+              show_default=False)] = None) -> None:
+    """Study in the terminal: due cards first, then the day's new ones; u undoes, q quits."""
+    with _errors():
+        from aiquiz.drill.runner import DrillOptions
+        from aiquiz.drill.terminal import drill_in_terminal
+        from aiquiz.errors import UsageError
+        from aiquiz.model import LangMode
+        from aiquiz.progress.scheduler import RETENTION_RANGE
+        from aiquiz.select import Filters, select_cards
+
+        if retention is not None and not RETENTION_RANGE[0] <= retention <= RETENTION_RANGE[1]:
+            raise UsageError(f"--retention must be between {RETENTION_RANGE[0]} and {RETENTION_RANGE[1]}, "
+                             f"not {retention}")
+        options = DrillOptions(LangMode(lang), 10**9 if new is None else new, limit, cram, retention)
+        decks = load(paths)
+        picked = select_cards(decks, Filters(decks=tuple(deck or ()), tags=tuple(tag or ())))
+        code = drill_in_terminal(decks, picked, options, _path(store), clock=_now)
+    raise typer.Exit(code)
+
+
+def stats(paths: PathsArg = None, store: StoreOpt = None) -> None:
+    """Progress per deck, reviews today, 30-day retention, a 14-day due forecast and your streak."""
+    with _errors():
+        from rich.console import Console
+
+        from aiquiz.drill.stats_view import load_stats, render_stats
+
+        path = _path(store)
+        Console(highlight=False).print(render_stats(load_stats(load(paths), path, _now())))
+        typer.echo(f"Progress store: {path}")
+
+
+def due(store: StoreOpt = None,
+        format: Annotated[Literal["text", "json"], typer.Option(help="text: a line per deck; json.")] = "text",
+        ) -> None:
+    """Cards due now and later today, per deck and in total (fast: for a shell prompt or status bar)."""
+    with _errors():
+        from aiquiz.drill.reports import due_json, due_lines
+        from aiquiz.progress.history import due as due_now
+        from aiquiz.progress.settings import from_rows
+        from aiquiz.progress.store import Store
+
+        path = _path(store)
+        lines = []
+        if path.exists():
+            with Store.open(path, check=False) as opened:
+                lines = due_now(opened, _now(), from_rows(opened.setting_rows()).day_starts_at)
+        typer.echo(due_json(lines) if format == "json" else "\n".join(due_lines(lines)))
+
+
+def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: LangOpt = "both") -> None:
+    """One card: its text and citation, every review, stability, difficulty, recall now and when it is due."""
+    with _errors():
+        from aiquiz.drill.reports import card_lines, places
+        from aiquiz.errors import UsageError
+        from aiquiz.model import LangMode
+        from aiquiz.progress.history import card_history
+        from aiquiz.progress.store import Store
+
+        found = places(load(paths))
+        path = _path(store)
+        if not path.exists():
+            if key not in found:
+                raise UsageError(f"no card {key} in the decks (keys look like devday-2024/agent-definition)")
+            typer.echo("\n".join(card_lines(_empty_history(key), found, _now(), LangMode(lang))))
+            return
+        with Store.open(path) as opened:
+            history = card_history(opened, key, _now())
+        if key not in found and not history.reviews:
+            raise UsageError(f"no card {key} in the decks or the progress store "
+                             "(keys look like devday-2024/agent-definition)")
+        typer.echo("\n".join(card_lines(history, found, _now(), LangMode(lang))))
+
+
+def _empty_history(key: str) -> Any:
+    from aiquiz.progress.history import CardHistory
+    from aiquiz.progress.records import Marks
+
+    return CardHistory(key, None, None, (), Marks(key), 0)
+
+
+def undo(store: StoreOpt = None) -> None:
+    """Undo the most recent review in the progress store, also after the drill has ended."""
+    with _errors():
+        from aiquiz.drill.reports import undone_line
+        from aiquiz.progress.store import Store
+
+        path = _path(store)
+        if not path.exists():
+            typer.echo("Nothing to undo: no progress store yet.")
+            return
+        with Store.open(path) as opened:
+            typer.echo(undone_line(opened.undo(), _now()))
+
+
+def config(name: Annotated[Optional[str], typer.Argument(help="A setting (all are listed without one).",
+                                                         show_default=False)] = None,
+           value: Annotated[Optional[str], typer.Argument(help="Its new value, or 'default' to unset it.",
+                                                          show_default=False)] = None,
+           deck: Annotated[Optional[str], typer.Option("--deck", help="This deck's own value (new-per-day, "
+                                                       "retention).", show_default=False)] = None,
+           store: StoreOpt = None) -> None:
+    """List the settings, or set one: aiquiz config new-per-day 20 [--deck ID]."""
+    with _errors():
+        from aiquiz.drill.reports import config_lines, scope_name
+        from aiquiz.progress.settings import GLOBAL, format_value, parse_value, setting
+        from aiquiz.progress.store import Store
+
+        path = _path(store)
+        if name is None or value is None:
+            lines = config_lines(_settings(path))
+            if name is not None:
+                setting(name)
+                lines = [line for i, line in enumerate(lines) if _belongs(lines, i, name)]
+            typer.echo("\n".join(lines))
+            return
+        scope = GLOBAL if deck is None else deck
+        text = None if value == "default" else format_value(parse_value(name, value, deck))
+        if value == "default":
+            setting(name)
+        with Store.open(path) as opened:
+            opened.put_setting(scope, name, text)
+        shown = "the default" if text is None else text
+        typer.echo(f"{name} = {shown} ({scope_name(scope)}); saved in {path}")
+
+
+def _belongs(lines: list[str], index: int, name: str) -> bool:
+    """True when line `index` of the config listing is part of setting `name`'s block."""
+    start = next(i for i in range(index, -1, -1) if not lines[i].startswith(" "))
+    return lines[start].split()[0] == name
+
+
+def unsuspend(key: KeyArg, store: StoreOpt = None) -> None:
+    """Bring a suspended card (or a suspended leech) back into the drill."""
+    with _errors():
+        from aiquiz.errors import AiquizError
+        from aiquiz.progress.store import Store
+
+        with Store.open(_path(store)) as opened:
+            before = opened.change_marks(key, suspended=False)
+        if not before.suspended:
+            raise AiquizError(f"{key} is not suspended")
+        typer.echo(f"Unsuspended {key}: it is back in the drill.")
+
+
+def flags(paths: PathsArg = None, store: StoreOpt = None,
+          clear: Annotated[Optional[str], typer.Option(help="Remove the flag of this card (deck/card).",
+                                                       show_default=False)] = None) -> None:
+    """Cards flagged during the drill, with deck file:line and the note, for the decks' curators."""
+    with _errors():
+        from aiquiz.drill.reports import flag_lines, places
+        from aiquiz.progress.history import flags as flagged
+        from aiquiz.progress.store import Store
+
+        path = _path(store)
+        if clear is not None:
+            with Store.open(path) as opened:
+                opened.change_marks(clear, flag=None, flagged_at=None)
+            typer.echo(f"Cleared the flag of {clear}.")
+            return
+        found = places(load(paths))
+        if not path.exists():
+            typer.echo("No flagged cards.")
+            return
+        with Store.open(path) as opened:
+            typer.echo("\n".join(flag_lines(flagged(opened), found, _now())))
+
+
+def leeches(paths: PathsArg = None, store: StoreOpt = None) -> None:
+    """Cards you keep forgetting, with deck file:line, lapses and your wrong answers."""
+    with _errors():
+        from aiquiz.drill.reports import leech_lines, places
+        from aiquiz.progress.history import leeches as found_leeches
+        from aiquiz.progress.store import Store
+
+        path = _path(store)
+        found = places(load(paths))
+        if not path.exists():
+            typer.echo("No leeches.")
+            return
+        with Store.open(path) as opened:
+            typer.echo("\n".join(leech_lines(found_leeches(opened), found)))
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command to register: the function and `app.command()` options."""
+
+    function: Callable[..., None]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+COMMANDS = (Command(drill), Command(stats), Command(due), Command(card), Command(undo), Command(config),
+            Command(unsuspend), Command(flags), Command(leeches))

@@ -1,0 +1,146 @@
+"""The study day, the day's limits, related-card burying and settings, as pure functions (the clock is an argument)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aiquiz.drill import session
+from aiquiz.errors import UsageError
+from aiquiz.loader import load_decks
+from aiquiz.progress.days import Allowance, Today, allowance, day_start, next_day_start, study_day
+from aiquiz.progress.related import hold_back, related_map
+from aiquiz.progress.scheduler import Rating, review
+from aiquiz.progress.settings import LeechAction, Settings, from_rows, parse_value
+from aiquiz.select import Filters, select_cards
+
+from conftest import DECKS, FIXTURES
+
+TOKYO = timezone(timedelta(hours=9))
+
+
+@pytest.mark.parametrize(("local", "hour", "day"), [
+    ("2026-12-02T03:59", 4, "2026-12-01"),  # before 04:00 still counts to the evening before
+    ("2026-12-02T04:00", 4, "2026-12-02"),
+    ("2026-12-02T23:59", 4, "2026-12-02"),
+    ("2026-12-02T00:00", 0, "2026-12-02"),
+    ("2026-12-02T22:30", 23, "2026-12-01"),
+])
+def test_study_day_starts_at_the_configured_hour(local: str, hour: int, day: str) -> None:
+    when = datetime.fromisoformat(local).replace(tzinfo=TOKYO)
+    assert study_day(when, when, hour).isoformat() == day
+    assert study_day(when.astimezone(timezone.utc), when, hour).isoformat() == day  # the zone of `now` counts
+    start = day_start(when, hour)
+    assert start <= when < next_day_start(when, hour) == start + timedelta(days=1)
+    assert (start.hour, start.tzinfo) == (hour, TOKYO)
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)), st.integers(0, 23))
+def test_every_moment_lies_in_exactly_one_study_day(naive: datetime, hour: int) -> None:
+    now = naive.replace(tzinfo=TOKYO)
+    start = day_start(now, hour)
+    assert start <= now < start + timedelta(days=1)
+    assert study_day(start, now, hour) == study_day(now, now, hour) != study_day(start - timedelta(microseconds=1), now, hour)
+
+
+def test_allowance_subtracts_what_was_studied_today_and_deck_limits_narrow() -> None:
+    today = Today(new_by_deck={"a": 3, "b": 4}, reviews=150, studied=frozenset())
+    left = allowance(today, new_per_day=10, reviews_per_day=200, deck_new_limits={"a": 5, "c": 2})
+    assert (left.new, left.reviews) == (3, 50)
+    assert left.new_for("a") == 2 and left.new_for("b") == 3 and left.new_for("c") == 2
+    spent = allowance(Today({"a": 12}, 300, frozenset()), 10, 200, {})
+    assert (spent.new, spent.reviews) == (0, 0)
+
+
+def picked_daily():  # the six-card daily fixture
+    decks = load_decks([FIXTURES / "daily"])
+    return decks, select_cards(decks, Filters())
+
+
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def day(new: int = 10, reviews: int = 200, hidden: frozenset[str] = frozenset(), studied: frozenset[str] = frozenset(),
+        related: bool = True, decks=None) -> session.Day:
+    return session.Day(Allowance(new, {}, reviews, new), hidden,
+                       related_map(decks) if related and decks else {}, studied)
+
+
+def test_the_day_new_allowance_caps_the_session_and_says_so() -> None:
+    decks, picked = picked_daily()
+    plan = session.build_queue(picked, {}, T0, day(new=2, decks=decks), new=10)
+    assert [q.key for q in plan.queue] == ["daily/one", "daily/two"] and plan.new_used_up
+    narrower = session.build_queue(picked, {}, T0, day(new=4, decks=decks), new=1)
+    assert [q.key for q in narrower.queue] == ["daily/one"] and not narrower.new_used_up  # --new narrows only
+    none_left = session.build_queue(picked, {}, T0, day(new=0, decks=decks), new=10)
+    assert none_left.queue == () and none_left.new_used_up
+
+
+def test_related_cards_are_not_both_shown_on_one_day() -> None:
+    decks, picked = picked_daily()
+    plan = session.build_queue(picked, {}, T0, day(decks=decks), new=10)
+    keys = [q.key for q in plan.queue]
+    assert "daily/one" in keys and "daily/one-again" not in keys and plan.held_related == 1
+    later = session.build_queue(picked, {}, T0, day(studied=frozenset({"daily/one"}), decks=decks,
+                                                    hidden=frozenset({"daily/one"})), new=10)
+    assert "daily/one-again" not in [q.key for q in later.queue]  # one was studied today
+    off = session.build_queue(picked, {}, T0, day(related=False, decks=decks), new=10)
+    assert "daily/one-again" in [q.key for q in off.queue]
+
+
+def test_shipped_across_cards_are_related_to_the_single_interview_cards_citing_the_same_passage() -> None:
+    related = related_map(load_decks([DECKS]))
+    across = [k for k in related if k.startswith("across-interviews/")]
+    assert across, "some across-interviews card cites a passage a single-interview card cites"
+    assert any(not other.startswith("across-interviews/") for k in across for other in related[k])
+
+
+def test_hold_back_keeps_queue_order() -> None:
+    related = {"a": frozenset({"b"}), "b": frozenset({"a", "c"}), "c": frozenset({"b"})}
+    assert hold_back(["a", "b", "c", "d"], related, []) == (["a", "c", "d"], ["b"])
+    assert hold_back(["a", "b", "c"], related, ["c"]) == (["a", "c"], ["b"])  # b waits: c was studied today
+    assert hold_back(["b", "a", "c"], related, ["x"]) == (["b"], ["a", "c"])
+
+
+def test_reviews_over_the_day_limit_wait_and_learning_cards_never_do() -> None:
+    decks, picked = picked_daily()
+    memories = {}
+    for p in picked[:4]:  # four cards in review, due now
+        m = None
+        for rating, at in ((Rating.GOOD, T0 - timedelta(days=9)), (Rating.GOOD, T0 - timedelta(days=9, minutes=-15))):
+            m = review(m, p.key, rating, at)
+        memories[p.key] = m
+    learning = review(None, picked[5].key, Rating.AGAIN, T0 - timedelta(minutes=5))
+    memories[picked[5].key] = learning
+    plan = session.build_queue(picked, memories, T0 + timedelta(days=30), day(new=0, reviews=2, decks=decks))
+    assert [q.key for q in plan.queue][0] == picked[5].key and len(plan.queue) == 3 and plan.reviews_capped == 2
+
+
+def test_hidden_cards_stay_out_even_when_cramming_suspended() -> None:
+    decks, picked = picked_daily()
+    plan = session.build_queue(picked, {}, T0, day(hidden=frozenset({"daily/two"}), decks=decks), new=10, cram=True)
+    assert "daily/two" not in [q.key for q in plan.queue] and len(plan.queue) == 5
+
+
+def test_settings_from_rows_and_per_deck_values() -> None:
+    got = from_rows([("", "new-per-day", "15"), ("", "leech-action", "tag"), ("devday-2024", "retention", "0.8"),
+                     ("", "unknown", "1"), ("", "retention", "5")])
+    assert got.new_per_day == 15 and got.leech_action is LeechAction.TAG and got.retention == 0.9
+    assert got.retention_for("devday-2024") == 0.8 and got.retention_for("other") == 0.9
+    assert Settings().bury_related and parse_value("bury-related", "false") is False
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("new-per-day", "-1", "new-per-day must be a whole number from 0 to 9999"),
+    ("retention", "0.5", "retention must be a number from 0.7 to 0.99"),
+    ("day-starts-at", "24", "from 0 to 23"),
+    ("leech-action", "delete", "suspend or tag"),
+    ("bury-related", "maybe", "true or false"),
+    ("colour", "red", "unknown setting 'colour'"),
+])
+def test_bad_setting_values_name_the_allowed_range(name: str, value: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_value(name, value)
