@@ -26,6 +26,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 MARK = "⌗"  # a symbol (category So): survives the removal of punctuation and spaces
+POINT = "∙"  # the decimal point in a token (category Sm): "." is punctuation, dropped when comparing
 
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
@@ -89,7 +90,7 @@ def _token(m: re.Match[str]) -> str:
     code = "pct" if unit[:1] in ("%", "p") else ("x" if unit else "")
     shown = format(value.normalize(), "f")
     shown = shown.rstrip("0").rstrip(".") if "." in shown else shown
-    return f"{MARK}{shown}{code}{MARK}"
+    return f"{MARK}{shown.replace('.', POINT)}{code}{MARK}"
 
 
 def _zh_run(m: re.Match[str], text: str) -> str:
