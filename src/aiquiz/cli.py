@@ -137,6 +137,23 @@ def _kinds(values: list[str] | None) -> tuple[Kind, ...]:
 
 
 @app.command()
+def lint(paths: PathsArg = None,
+         strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there is any finding.")] = False) -> None:
+    """Check decks for authors: answer cues, gap overlaps, near duplicates, attribution-only falsehoods."""
+    with _errors():
+        from aiquiz.lint import counts, lint as lint_decks
+
+        decks = load(paths)
+        findings = lint_decks(decks)
+        for finding in findings:
+            typer.echo(str(finding))
+        per_rule = ", ".join(f"{rule.value} {n}" for rule, n in counts(findings).items() if n)
+        typer.echo(f"{len(findings)} finding(s) in {len(decks)} deck(s)" + (f": {per_rule}" if per_rule else "."))
+    if strict and findings:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
 def quiz(
     out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.", show_default=False)],
     paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
