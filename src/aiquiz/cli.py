@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import DeckOpt, LangOpt, PathsArg, TagOpt, _err, _errors, load
+from aiquiz.cli_common import EXIT_INVALID, DeckOpt, LangOpt, PathsArg, TagOpt, _err, _errors, load
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck, Kind
@@ -66,6 +66,23 @@ def _kinds(values: list[str] | None) -> tuple[Kind, ...]:
         if value not in known:
             raise UsageError(f"unknown --kind '{value}' (one of: {', '.join(known)})")
     return tuple(Kind(v) for v in values or ())
+
+
+@app.command()
+def lint(paths: PathsArg = None,
+         strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there is any finding.")] = False) -> None:
+    """Check decks for authors: answer cues, gap overlaps, near duplicates, attribution-only falsehoods."""
+    with _errors():
+        from aiquiz.lint import counts, lint as lint_decks
+
+        decks = load(paths)
+        findings = lint_decks(decks)
+        for finding in findings:
+            typer.echo(str(finding))
+        per_rule = ", ".join(f"{rule.value} {n}" for rule, n in counts(findings).items() if n)
+        typer.echo(f"{len(findings)} finding(s) in {len(decks)} deck(s)" + (f": {per_rule}" if per_rule else "."))
+    if strict and findings:
+        raise typer.Exit(EXIT_INVALID)
 
 
 @app.command()

@@ -1,25 +1,46 @@
-"""Judging answers leniently: case, full/half width, punctuation, spaces, `accept`, simplified/traditional.
+"""Judging answers fairly: per-gap alternatives, near misses, numbers written freely, visible differences.
 
-Auto-graded kinds (choice, truefalse, cloze) propose a rating: right -> Good, wrong -> Again. A basic card
-is self-graded: a typed answer that matches proposes Good, anything else leaves the rating to the learner.
+Auto-graded kinds (choice, truefalse, cloze) propose a rating: right -> Good, a near miss (a typing
+slip) -> Hard, wrong -> Again. A basic card is self-graded: a typed answer that matches proposes Good
+(a near miss Hard), anything else leaves the rating to the learner. Comparing text is
+`aiquiz.judge`'s business (normalisation, numbers, rapidfuzz distances, diffs); this module applies it
+per card kind.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from aiquiz.judge import Match, Segment, Verdict, comparable, judge_text, normalize
+from aiquiz.judge.text import CJK
 from aiquiz.progress.scheduler import Rating
 from aiquiz.model import (AnyCard, BasicCard, ChoiceCard, ClozeCard, LangMode, Text, TrueFalseCard,
                           cloze_answers)
 
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+__all__ = ["CJK", "GapResult", "Judgement", "Reply", "choice_index", "cloze_expected", "expected_texts",
+           "gap_alternatives", "gap_right", "judge", "judge_basic", "judge_choice", "judge_cloze",
+           "judge_gap", "judge_truefalse", "lead", "matches", "normalize", "overrule", "truefalse_value"]
+
 ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]")
 SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[。！？；：]")
 TRUE_WORDS = frozenset({"t", "true", "y", "yes", "对", "是", "真", "正确"})
 FALSE_WORDS = frozenset({"f", "false", "n", "no", "错", "否", "假", "错误"})
+
+
+@dataclass(frozen=True)
+class GapResult:
+    """The verdict on one gap of a cloze card: its number, what was typed, and how it matched."""
+
+    number: int
+    typed: str
+    verdict: Verdict
+
+    @property
+    def right(self) -> bool:
+        """True when the gap was filled exactly or with a near miss."""
+        return self.verdict.right
 
 
 @dataclass(frozen=True)
@@ -31,39 +52,23 @@ class Judgement:
             or a typed basic answer did not match (the learner compares it with the answer).
         proposal: The rating offered as the default, or None when the learner must choose.
         auto: True for auto-graded kinds, False for a self-graded basic card.
+        near_miss: Right only with a typing slip somewhere (the proposal is Hard).
+        gaps: For a cloze card, the verdict on each gap, in gap order.
+        diff: For a near miss on a basic card, the typed answer against the answer it nearly matched.
     """
 
     correct: bool | None
     proposal: Rating | None
     auto: bool
-
-
-def normalize(text: str) -> str:
-    """The comparable form of an answer: NFKC, case-folded, simplified Chinese, without punctuation or spaces.
-
-    Examples: "Ｈｅｌｌｏ, World!" -> "helloworld"; "發現 新科學。" -> "发现新科学".
-    """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    if CJK.search(folded):
-        folded = _simplified(folded)
-    return "".join(ch for ch in folded if not _ignorable(ch))
-
-
-def _ignorable(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    return category[0] in "PZC" or ch.isspace()
-
-
-def _simplified(text: str) -> str:
-    import zhconv  # loads its dictionary on first use: only when Chinese is typed or expected
-
-    return zhconv.convert(text, "zh-hans")
+    near_miss: bool = False
+    gaps: tuple[GapResult, ...] = ()
+    diff: tuple[Segment, ...] = ()
 
 
 def matches(typed: str, expected: Iterable[str]) -> bool:
-    """True when `typed` equals one of `expected` after `normalize`; an empty answer never matches."""
-    mine = normalize(typed)
-    return bool(mine) and any(mine == normalize(e) for e in expected)
+    """True when `typed` equals one of `expected` after normalisation (numbers by value); never when empty."""
+    mine = comparable(typed)
+    return bool(mine) and any(mine == comparable(e) for e in expected)
 
 
 def expected_texts(text: Text | None) -> tuple[str, ...]:
@@ -82,12 +87,16 @@ def lead(text: str) -> str:
 
 def judge_basic(card: BasicCard, typed: str) -> Judgement:
     """A typed answer to a basic card: Good is proposed when it matches the back, the back's first
-    sentence without bracketed asides (backs often give the answer, then context) or an `accept` entry."""
+    sentence without bracketed asides (backs often give the answer, then context) or an `accept` entry;
+    Hard for a near miss of one of them."""
     if not typed.strip():
         return Judgement(None, None, auto=False)
     backs = expected_texts(card.back)
-    if matches(typed, (*backs, *(lead(b) for b in backs), *card.accept)):
+    verdict = judge_text(typed, (*backs, *(lead(b) for b in backs), *card.accept))
+    if verdict.match is Match.EXACT:
         return Judgement(True, Rating.GOOD, auto=False)
+    if verdict.match is Match.NEAR:
+        return Judgement(True, Rating.HARD, auto=False, near_miss=True, diff=verdict.diff)
     return Judgement(None, None, auto=False)
 
 
@@ -100,19 +109,58 @@ def cloze_expected(card: ClozeCard) -> dict[int, tuple[str, ...]]:
     return {number: tuple(words) for number, words in sorted(found.items())}
 
 
-def judge_cloze(card: ClozeCard, typed: Mapping[int, str]) -> Judgement:
-    """Typed words for each gap of a cloze card; right when every gap matches.
+def gap_alternatives(card: ClozeCard, number: int) -> tuple[str, ...]:
+    """The alternatives that count in gap `number`: the gap's own entries of a per-gap `accept`, and
+    the entries of an `accept` list except those that fit another gap's answer but not this one's
+    (on a multi-gap card, a list names several gaps' answers at once)."""
+    expected = cloze_expected(card)
+    own = dict(card.accept_gaps).get(number, ())
+    others = [w for n, words in expected.items() if n != number for w in words]
+    if not others:
+        return own + card.accept
+    mine = expected.get(number, ())
+    return own + tuple(a for a in card.accept
+                       if not (judge_text(a, others).right and not judge_text(a, mine).right))
 
-    A gap matches its hidden words (in any language of the card) or one of that gap's alternatives.
+
+def judge_gap(card: ClozeCard, number: int, typed: str) -> Verdict:
+    """The verdict on the words typed in gap `number`.
+
+    Exact matches count with the gap's hidden words (in any language of the card) and its alternatives.
+    A near miss counts only when the typed words are not also right for another gap with a different
+    answer, so that a slip never turns one gap's answer into another's.
     """
     expected = cloze_expected(card)
-    right = all(matches(typed.get(n, ""), (*words, *card.alternatives(n))) for n, words in expected.items())
-    return _auto(right)
+    allowed = (*expected.get(number, ()), *gap_alternatives(card, number))
+    verdict = judge_text(typed, allowed)
+    if verdict.match is not Match.NEAR:
+        return verdict
+    mine = {comparable(w) for w in expected.get(number, ())}
+    for other, words in expected.items():
+        if other == number or mine & {comparable(w) for w in words}:
+            continue
+        if judge_text(typed, (*words, *gap_alternatives(card, other))).right:
+            return Verdict(Match.WRONG)
+    return verdict
+
+
+def judge_cloze(card: ClozeCard, typed: Mapping[int, str]) -> Judgement:
+    """Typed words for each gap of a cloze card; right when every gap is right, Hard when one is a near miss.
+
+    Each gap is judged on its own (`judge_gap`): an alternative counts only in its own gap, so swapped
+    answers are wrong, and the same words in two gaps are right only where they are right for both.
+    """
+    gaps = tuple(GapResult(n, typed.get(n, ""), judge_gap(card, n, typed.get(n, "")))
+                 for n in cloze_expected(card))
+    right = all(g.right for g in gaps)
+    near = right and any(g.verdict.match is Match.NEAR for g in gaps)
+    proposal = Rating.HARD if near else (Rating.GOOD if right else Rating.AGAIN)
+    return Judgement(right, proposal, auto=True, near_miss=near, gaps=gaps)
 
 
 def gap_right(card: ClozeCard, number: int, typed: str) -> bool:
-    """True when `typed` fills gap `number` of the cloze card."""
-    return matches(typed, (*cloze_expected(card).get(number, ()), *card.alternatives(number)))
+    """True when `typed` fills gap `number` of the cloze card (exactly or with a near miss)."""
+    return judge_gap(card, number, typed).right
 
 
 def choice_index(typed: str, count: int) -> int | None:
@@ -143,9 +191,13 @@ def judge_truefalse(card: TrueFalseCard, value: bool) -> Judgement:
 
 
 def overrule(judgement: Judgement) -> Judgement:
-    """The learner says the judgement was wrong: right becomes wrong and the proposal follows."""
+    """The learner says the judgement was wrong: right becomes wrong and the proposal follows.
+
+    The per-gap verdicts and the diff stay, to show what was typed; a near miss is no longer one.
+    """
     flipped = not judgement.correct
-    return Judgement(flipped, Rating.GOOD if flipped else Rating.AGAIN, judgement.auto)
+    return replace(judgement, correct=flipped, proposal=Rating.GOOD if flipped else Rating.AGAIN,
+                   near_miss=False)
 
 
 def _auto(right: bool) -> Judgement:

@@ -16,6 +16,7 @@ from rich.text import Text
 from aiquiz.drill.grading import Judgement, Reply
 from aiquiz.drill.runner import DrillResult, Shown
 from aiquiz.drill.session import Plan
+from aiquiz.judge import Match, Segment, SegmentKind
 from aiquiz.progress.scheduler import Rating
 from aiquiz.model import (CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text as CardText,
                           TrueFalseCard, cloze_gaps, resolve_citations)
@@ -165,14 +166,62 @@ def day_note(shown_plan: Plan | None) -> Text | None:
 
 
 def verdict(judgement: Judgement, reply: Reply) -> Text | None:
-    """Right, wrong, "compare yourself" for a typed basic answer, or None when the answer was revealed."""
+    """Right (nearly, with the difference), wrong (with what was chosen or which gap), "compare yourself"
+    for a typed basic answer, or None when the answer was revealed."""
     if judgement.correct is True:
-        return Text("✓ Right", style="bold green")
+        out = Text("✓ Right", style="bold green")
+        if judgement.near_miss:
+            out.append(", nearly: ", style="bold yellow").append_text(near_miss_text(judgement))
+        return out
     if judgement.correct is False:
-        return Text("✗ Wrong", style="bold red")
+        return Text("✗ Wrong", style="bold red").append_text(wrong_detail(judgement, reply))
     if reply.text.strip():
         return Text("? Your answer is not one aiquiz knows: compare it with the answer", style="bold yellow")
     return None
+
+
+DIFF_STYLES = {SegmentKind.SAME: "", SegmentKind.TYPED_WRONG: "bold red", SegmentKind.MISSING: "bold green underline"}
+DIFF_MARKS = {SegmentKind.SAME: ("", ""), SegmentKind.TYPED_WRONG: ("[+", "]"), SegmentKind.MISSING: ("[-", "]")}
+
+
+def diff_text(segments: tuple[Segment, ...]) -> Text:
+    """A character diff: right parts plain, typed-but-wrong `[+x]` in red, missing `[-b]` in green.
+
+    The marks are part of the text, so a screen without colours (line mode prints the plain text)
+    shows them too: `Harry Steb[-b]ings`.
+    """
+    out = Text()
+    for seg in segments:
+        before, after = DIFF_MARKS[seg.kind]
+        out.append(before, style="dim").append(seg.text, style=DIFF_STYLES[seg.kind]).append(after, style="dim")
+    return out
+
+
+def near_miss_text(judgement: Judgement) -> Text:
+    """What was typed against what was nearly right: the diff, per gap `[n]` on a cloze with several gaps."""
+    if not judgement.gaps:
+        return diff_text(judgement.diff)
+    numbered = len(judgement.gaps) > 1
+    out = Text()
+    for gap in judgement.gaps:
+        if gap.verdict.match is not Match.NEAR:
+            continue
+        if len(out):
+            out.append(" · ")
+        out.append(f"[{gap.number}] " if numbered else "").append_text(diff_text(gap.verdict.diff))
+    return out
+
+
+def wrong_detail(judgement: Judgement, reply: Reply) -> Text:
+    """After "✗ Wrong": the choice picked, the true/false said, or the gaps that were wrong."""
+    if reply.choice is not None:
+        return Text(f": you chose {letter(reply.choice)})")
+    if reply.value is not None:
+        return Text(f": you said {'true' if reply.value else 'false'}")
+    wrong = [g.number for g in judgement.gaps if not g.right]
+    if len(judgement.gaps) > 1 and wrong:
+        return Text(f" in gap {', '.join(map(str, wrong))}")
+    return Text("")
 
 
 def answer_rows(shown: Shown, reply: Reply) -> list[Row]:

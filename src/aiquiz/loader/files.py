@@ -1,0 +1,130 @@
+"""Deck text and deck files: parse one file's text, find and read files, load a run's decks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from aiquiz import spec
+from aiquiz.errors import DeckError, Problem, UsageError
+from aiquiz.loader.cards import DeckReader
+from aiquiz.loader.yamlsafe import check_graph, compose
+from aiquiz.model import Deck
+
+
+def parse_deck(text: str, path: str = "<deck>") -> Deck:
+    """Parse one deck file's text.
+
+    Args:
+        text: The YAML text of the file.
+        path: The name to use in error messages.
+
+    Returns:
+        The deck.
+
+    Raises:
+        DeckError: with every problem found in the file (file, line, card id, message).
+    """
+    root = compose(text, path)
+    reader = DeckReader(path)
+    try:
+        if "&" in text:  # without an anchor there can be no alias to expand
+            check_graph(root, path)
+        deck = reader.deck(root)
+    except RecursionError:
+        raise DeckError.single(path, None, "YAML nested too deeply") from None
+    if reader.problems or deck is None:
+        problems = sorted(reader.problems, key=lambda p: p.line or 0)
+        raise DeckError(problems or [Problem(path, 1, "invalid deck")])
+    return deck
+
+
+def deck_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The deck files named by `paths`: files as given, directories searched for *.yaml / *.yml.
+
+    Raises:
+        UsageError: a path does not exist, or a directory holds no deck files.
+    """
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:
+                raise UsageError(f"no deck files (*.yaml) in {path}")
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise UsageError(f"no such file or directory: {path}")
+    return out
+
+
+def read_deck_file(path: Path) -> Deck:
+    """Read and parse one deck file, refusing oversized and non-UTF-8 files.
+
+    Raises:
+        DeckError: the file cannot be read or is not a valid deck.
+    """
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > spec.MAX_FILE_BYTES:
+            raise DeckError.single(name, None, f"file is larger than {spec.MAX_FILE_BYTES // 2**20} MB ({size} bytes); split it")
+        data = path.read_bytes()
+    except OSError as err:
+        raise DeckError.single(name, None, f"cannot read: {err.strerror or err}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise DeckError.single(name, line, f"not UTF-8 text (byte {err.start})") from None
+    return parse_deck(text, name)
+
+
+def load_decks(paths: Iterable[str | Path],
+               progress: Callable[[int, int, Path], None] | None = None) -> list[Deck]:
+    """Load every deck file under `paths`, checking deck ids are unique across files.
+
+    Args:
+        paths: Deck files and directories.
+        progress: Called as `progress(done, total, path)` before each file is read.
+
+    Returns:
+        The decks, in file order.
+
+    Raises:
+        UsageError: a path does not exist or holds no deck files.
+        DeckError: with every problem of every file.
+    """
+    problems: list[Problem] = []
+    decks: list[Deck] = []
+    first: dict[str, str] = {}
+    files = deck_files(paths)
+    for number, path in enumerate(files):
+        if progress is not None:
+            progress(number, len(files), path)
+        try:
+            deck = read_deck_file(path)
+        except DeckError as err:
+            problems.extend(err.problems)
+            continue
+        if deck.id in first:
+            problems.append(Problem(deck.path, _deck_line(deck.path),
+                                    f"deck id '{deck.id}' is already used by {first[deck.id]}"))
+        else:
+            first[deck.id] = deck.path
+            decks.append(deck)
+    if problems:
+        raise DeckError(problems)
+    return decks
+
+
+def _deck_line(path: str) -> int | None:
+    try:
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("deck:"):
+                return number
+    except OSError:
+        pass
+    return None
