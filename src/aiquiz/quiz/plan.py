@@ -1,22 +1,20 @@
-"""Printable HTML quizzes: plan which questions each version asks, then render them with Jinja2.
+"""Planning a quiz: which questions, in which order per version, with which choice order. Pure data.
 
-Planning is pure data (`plan_quiz`), so tests can check orders and shuffled choices without HTML.
-Rendering (`build_quiz`) gives one self-contained HTML page per output: inline CSS, no script, no
-network, card text always escaped. The same decks, options and seed give the same bytes.
+`plan_quiz` draws the questions by seed (or takes an explicit, ordered list of card keys) and arranges
+them for each version, so tests can check orders and shuffled choices without HTML. Nothing here
+renders, prints or touches files; the same decks, options and seed give the same plan.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
-from aiquiz.errors import AiquizError, UsageError
-from aiquiz.model import ChoiceCard, Deck, LangMode
+from aiquiz.errors import UsageError
+from aiquiz.model import ChoiceCard, Deck
 from aiquiz.select import Filters, Picked, sample, select_cards, shuffled
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -80,40 +78,40 @@ class VersionPlan:
 
 @dataclass(frozen=True)
 class QuizPlan:
-    """The questions chosen (in drawing order) and how each version arranges them."""
+    """The questions chosen (in drawing order) and how each version arranges them.
+
+    `title` is the title the caller asked for (None: the renderer picks the deck's title).
+    """
 
     seed: int
     chosen: tuple[Picked, ...]
     versions: tuple[VersionPlan, ...]
-
-
-@dataclass(frozen=True)
-class QuizOutput:
-    """The rendered quiz, its separate key (only with `KeyMode.SEPARATE`) and the plan behind them."""
-
-    quiz: str
-    key: str | None
-    plan: QuizPlan
+    title: str | None = None
 
 
 def plan_quiz(decks: Sequence[Deck], *, filters: Filters = Filters(), count: int | None = None,
-              seed: int, versions: int = 1, take_all: bool = False) -> QuizPlan:
+              seed: int, versions: int = 1, take_all: bool = False, only: Sequence[str] | None = None,
+              title: str | None = None) -> QuizPlan:
     """Choose the questions and arrange them for each version.
 
     Args:
         decks: The loaded decks.
         filters: Which cards may be asked.
-        count: How many questions (None: every card that passes the filters).
+        count: How many questions (None: every card that passes the filters, or every key in `only`).
         seed: Decides the draw, every version's order and every shuffle of choices.
         versions: How many versions (1-26), lettered A, B, C...
         take_all: When `count` exceeds the cards available, take them all instead of failing.
+        only: Ask exactly these cards (`deck/card` keys, e.g. the learner's weakest first) instead of a
+            seeded draw: the first `count` of them, in this order as `chosen`. Each must pass `filters`.
+        title: The title to print (None: the deck's title when all questions come from one deck).
 
     Returns:
         The plan. Every version holds each chosen question exactly once. Versions differ in question
         order whenever there are enough orders, else at least in their choices when those allow it.
 
     Raises:
-        UsageError: bad count or versions, no card passes the filters, or too few cards.
+        UsageError: bad count or versions, no card passes the filters, too few cards, or a key in `only`
+            that is repeated or not among the cards that pass the filters.
     """
     if not 1 <= versions <= len(LETTERS):
         raise UsageError(f"--versions must be between 1 and {len(LETTERS)}, not {versions}")
@@ -122,13 +120,31 @@ def plan_quiz(decks: Sequence[Deck], *, filters: Filters = Filters(), count: int
     pool = select_cards(decks, filters)
     if not pool:
         raise UsageError(f"no cards match the filters ({filters.describe()})")
+    if only is not None:
+        pool = _only(pool, only, filters)
     if count is not None and count > len(pool):
         if not take_all:
-            raise UsageError(f"only {len(pool)} card(s) match the filters ({filters.describe()}), "
+            what = "card(s) are listed" if only is not None else "card(s) match the filters"
+            raise UsageError(f"only {len(pool)} {what} ({filters.describe()}), "
                              f"not {count}: ask for --count {len(pool)} or fewer, or add --all-if-fewer")
         count = len(pool)
-    chosen = tuple(sample(pool, count, seed))
-    return QuizPlan(seed, chosen, _plan_versions(chosen, seed, versions))
+    chosen = tuple(pool[:count] if only is not None else sample(pool, count, seed))
+    return QuizPlan(seed, chosen, _plan_versions(chosen, seed, versions), title)
+
+
+def _only(pool: Sequence[Picked], keys: Sequence[str], filters: Filters) -> list[Picked]:
+    """The cards of `pool` named by `keys`, in the order of `keys`."""
+    if not keys:
+        raise UsageError("no cards to ask: the list of cards is empty")
+    by_key = {p.key: p for p in pool}
+    repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
+    if repeated:
+        raise UsageError(f"card(s) listed more than once: {', '.join(repeated)}")
+    missing = [k for k in keys if k not in by_key]
+    if missing:
+        raise UsageError(f"card(s) not among those that match the filters ({filters.describe()}): "
+                         f"{', '.join(missing)}")
+    return [by_key[k] for k in keys]
 
 
 def _arrange(chosen: Sequence[Picked], seed: int, letter: str, attempt: int) -> VersionPlan:
@@ -158,86 +174,3 @@ def _plan_versions(chosen: Sequence[Picked], seed: int, count: int) -> tuple[Ver
             break
         plans.append(plan)
     return tuple(plans)
-
-
-def build_quiz(decks: Sequence[Deck], *, filters: Filters = Filters(), count: int | None = None,
-               seed: int, versions: int = 1, lang: LangMode | str = LangMode.EN,
-               key_mode: KeyMode | str = KeyMode.END, title: str | None = None, take_all: bool = False,
-               paper: Paper | str = Paper.A4) -> QuizOutput:
-    """Plan a quiz and render it (and its answer key) as self-contained HTML.
-
-    Args:
-        decks: The loaded decks.
-        filters: Which cards may be asked.
-        count: How many questions (None: every card that passes the filters).
-        seed: Decides everything random; it is printed in the header so the quiz can be made again.
-        versions: How many versions (1-26).
-        lang: Show English, Chinese or both.
-        key_mode: Key after the quizzes (each version's key on a new page), separate, or none.
-        title: The quiz title (default: the deck's title when all questions come from one deck).
-        take_all: When `count` exceeds the cards available, take them all.
-        paper: The paper size of the print layout.
-
-    Returns:
-        The HTML of the quiz, of the separate key when asked for, and the plan.
-
-    Raises:
-        UsageError: as `plan_quiz`, or an unknown lang, key mode or paper.
-    """
-    from aiquiz.quiz_render import render
-
-    try:
-        lang, key_mode, paper = LangMode(lang), KeyMode(key_mode), Paper(paper)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    plan = plan_quiz(decks, filters=filters, count=count, seed=seed, versions=versions, take_all=take_all)
-    quiz = render(plan, lang=lang, title=title, paper=paper, questions=True,
-                  key=key_mode is KeyMode.END)
-    key = None
-    if key_mode is KeyMode.SEPARATE:
-        key = render(plan, lang=lang, title=title, paper=paper, questions=False, key=True)
-    return QuizOutput(quiz, key, plan)
-
-
-def key_path(out: Path) -> Path:
-    """Where a separate key goes: next to the quiz, `quiz.html` -> `quiz-key.html`."""
-    return out.with_name(f"{out.stem}-key{out.suffix or '.html'}")
-
-
-def write_quiz(output: QuizOutput, out: Path) -> tuple[Path, ...]:
-    """Write the quiz to `out` (and a separate key next to it), each file atomically.
-
-    Returns:
-        The paths written.
-
-    Raises:
-        UsageError: `out` is a directory or its directory does not exist.
-        AiquizError: a file could not be written.
-    """
-    if out.is_dir():
-        raise UsageError(f"--out is a directory, give a file name: {out}")
-    if not out.parent.is_dir():
-        raise UsageError(f"no such directory: {out.parent}")
-    files = [(out, output.quiz)] + ([(key_path(out), output.key)] if output.key is not None else [])
-    for path, text in files:
-        _write_atomic(path, text)
-    return tuple(path for path, _ in files)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same directory, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a quiz is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise AiquizError(f"cannot write {path}: {err.strerror or err}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

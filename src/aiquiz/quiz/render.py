@@ -1,222 +1,56 @@
-"""Turn a quiz plan into the values the templates show, and render them with Jinja2 (autoescape on).
+"""Render a quiz plan with Jinja2 (autoescape on; the templates are package data in templates/quiz/).
 
+Two shapes of output: `render_quiz` gives one self-contained HTML page for a browser (inline CSS, no
+script, no network); `render_paged` gives one HTML document per version (and per version's key) for a
+PDF, so that each starts at page 1 and knows its own page count ("Version B · page 1 of 3").
 Every card text reaches the page through Jinja's escaping: `<b>` and `{{...}}` in a deck are shown as
-written. Cloze gaps are found with the model's own pattern, so the quiz reads them as the loader does.
+written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aiquiz.model import (
-    CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text, TrueFalseCard,
-    resolve_citations,
-)
+from aiquiz.errors import UsageError
+from aiquiz.model import Deck, LangMode
+from aiquiz.quiz.plan import KeyMode, Paper, QuizPlan, VersionPlan, plan_quiz
+from aiquiz.quiz.view import HTML_LANG, KIND_ORDER, default_title, labels, version_view
+from aiquiz.select import Filters
 
 if TYPE_CHECKING:
     import jinja2
 
-    from aiquiz.quiz import Paper, PlannedQuestion, QuizPlan, VersionPlan
 
-_HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+@dataclass(frozen=True)
+class QuizOutput:
+    """The quiz as one HTML page, its separate key (only with `KeyMode.SEPARATE`) and the plan behind them."""
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "quiz": "Quiz", "version": "Version", "name": "Name", "date": "Date", "score": "Score",
-        "questions": "questions", "seed": "seed", "key": "Answer key", "true": "True", "false": "False",
-        "t": "T", "f": "F", "source": "Source", "page_before": "page ", "page_after": "",
-        "choice": "Fill in the bubble of the one best answer.", "truefalse": "Fill in T (true) or F (false).",
-        "cloze": "Fill in the blanks.", "basic": "Write a short answer on the lines.",
-    },
-    "zh": {
-        "quiz": "测验", "version": "版本", "name": "姓名", "date": "日期", "score": "得分",
-        "questions": "题", "seed": "随机种子", "key": "参考答案", "true": "正确", "false": "错误",
-        "t": "对", "f": "错", "source": "出处", "page_before": "第 ", "page_after": " 页",
-        "choice": "选择题：涂满唯一正确答案的圆圈。", "truefalse": "判断题：对的涂“对”，错的涂“错”。",
-        "cloze": "填空题：在横线上填写答案。", "basic": "简答题：在横线上写出简短回答。",
-    },
-}
-_KIND_ORDER = ("choice", "truefalse", "cloze", "basic")
+    quiz: str
+    key: str | None
+    plan: QuizPlan
 
 
 @dataclass(frozen=True)
-class Seg:
-    """A run of text, or a cloze gap (`gap` set): a blank to fill, or its answer when `filled`."""
+class PagedSection:
+    """One HTML document of a paged quiz; its pages are numbered on their own, from 1.
 
-    text: str
-    gap: int | None = None
-    hint: str | None = None
-    width: str = "s"
-    filled: bool = False
+    `footer` names the section on every page ("Version B", "Answer key · Version B").
+    """
 
-
-@dataclass(frozen=True)
-class Part:
-    """A text in one language (`lang` is an HTML language tag, None when unknown)."""
-
-    lang: str | None
-    segs: tuple[Seg, ...]
-
-
-Rich = tuple[Part, ...]
+    footer: str
+    html: str
 
 
 @dataclass(frozen=True)
-class QuestionView:
-    """A question as printed: number, prompt, lettered choices, blanks or ruled lines."""
+class PagedOutput:
+    """A quiz for a PDF: a section per version (then per version's key with `KeyMode.END`), the key's
+    sections for a separate file (only with `KeyMode.SEPARATE`), and the plan behind them."""
 
-    number: int
-    kind: str
-    prompt: Rich
-    choices: tuple[tuple[str, Rich], ...] = ()
-    numbered_gaps: bool = False
-    lines: int = 0
-
-
-@dataclass(frozen=True)
-class CitationView:
-    """Where an answer comes from: interview, section, anchor, link."""
-
-    source: str | None
-    section: Rich
-    anchor: str | None
-    url: str | None
-
-
-@dataclass(frozen=True)
-class KeyView:
-    """A key entry: the answer (with its letter for choices and T/F), why, and where it was said."""
-
-    number: int
-    card_key: str
-    letter: str | None
-    answer: Rich
-    extra: Rich
-    explain: Rich
-    citations: tuple[CitationView, ...]
-
-
-@dataclass(frozen=True)
-class VersionView:
-    """A version's questions and its key."""
-
-    letter: str
-    questions: tuple[QuestionView, ...]
-    key: tuple[KeyView, ...]
-
-
-def labels(mode: LangMode) -> dict[str, str]:
-    """The words around the questions in the quiz's language(s)."""
-    if mode is not LangMode.BOTH:
-        return LABELS[mode.value]
-    both = {k: f"{v} / {LABELS['zh'][k]}" for k, v in LABELS["en"].items()}
-    return {**both, "t": "T", "f": "F", "page_before": "page ", "page_after": ""}
-
-
-def rich(text: Text | None, mode: LangMode, *, reveal: bool = False) -> Rich:
-    """A text in the language(s) of `mode`, cloze gaps split out as blanks (or answers with `reveal`)."""
-    if text is None:
-        return ()
-    if mode is LangMode.BOTH:
-        found = [(lang, getattr(text, lang)) for lang in ("en", "zh") if getattr(text, lang) is not None]
-        pairs = found or [(None, text.plain or "")]
-    else:
-        pairs = [(lang, getattr(text, lang)) for lang in (mode.value,) if getattr(text, lang) is not None]
-        if not pairs:
-            other = "zh" if mode is LangMode.EN else "en"
-            lang = None if text.plain is not None else other
-            pairs = [(lang, text.get(mode))]
-    return tuple(Part(_HTML_LANG.get(lang or ""), _segments(value, reveal)) for lang, value in pairs)
-
-
-def _segments(value: str, reveal: bool) -> tuple[Seg, ...]:
-    segs: list[Seg] = []
-    start = 0
-    for m in CLOZE_GAP.finditer(value):
-        if m.start() > start:
-            segs.append(Seg(value[start:m.start()]))
-        answer = m.group(2)
-        segs.append(Seg(answer if reveal else "", int(m.group(1)), m.group(3), _width(answer), reveal))
-        start = m.end()
-    if start < len(value) or not segs:
-        segs.append(Seg(value[start:]))
-    return tuple(segs)
-
-
-def _width(answer: str) -> str:
-    """A blank long enough to write the answer in by hand: s, m or l (CJK characters count double)."""
-    units = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in answer)
-    return "s" if units <= 8 else "m" if units <= 18 else "l"
-
-
-def _lines(back: Text) -> int:
-    units = max(len(t) * (2 if any(ord(c) >= 0x2E80 for c in t) else 1) for t in back.parts(LangMode.BOTH))
-    return 2 if units <= 50 else 3 if units <= 120 else 4
-
-
-def question_view(number: int, planned: PlannedQuestion, mode: LangMode) -> QuestionView:
-    """How a planned question is printed."""
-    card = planned.picked.card
-    match card:
-        case ChoiceCard():
-            choices = tuple((letter, rich(card.choices[i], mode))
-                            for letter, i in zip("ABCDEF", planned.choice_order, strict=False))
-            return QuestionView(number, card.kind.value, rich(card.front, mode), choices=choices)
-        case TrueFalseCard():
-            return QuestionView(number, card.kind.value, rich(card.statement, mode))
-        case ClozeCard():
-            numbered = len({m.group(1) for m in CLOZE_GAP.finditer(card.text.get(mode))}) > 1
-            return QuestionView(number, card.kind.value, rich(card.text, mode), numbered_gaps=numbered)
-        case BasicCard():
-            return QuestionView(number, card.kind.value, rich(card.front, mode), lines=_lines(card.back))
-    raise TypeError(f"unknown card kind: {card!r}")  # pragma: no cover - every kind is matched
-
-
-def key_view(number: int, planned: PlannedQuestion, mode: LangMode) -> KeyView:
-    """The key entry of a planned question, with the letter as this version shows it."""
-    card, deck = planned.picked.card, planned.picked.deck
-    words = labels(mode)
-    letter: str | None = None
-    extra: Rich = ()
-    match card:
-        case ChoiceCard():
-            position = planned.answer_position or 0
-            letter, answer = "ABCDEF"[position], rich(card.choices[card.answer], mode)
-        case TrueFalseCard():
-            letter = words["t"] if card.answer else words["f"]
-            answer = (Part(None, (Seg(words["true"] if card.answer else words["false"]),)),)
-        case ClozeCard():
-            answer, extra = rich(card.text, mode, reveal=True), rich(card.back, mode)
-        case BasicCard():
-            answer = rich(card.back, mode)
-    citations = tuple(_citation(c, mode) for c in resolve_citations(deck, card))
-    return KeyView(number, planned.picked.key, letter, answer, extra, rich(card.explain, mode), citations)
-
-
-def _citation(cite: ResolvedCitation, mode: LangMode) -> CitationView:
-    source = None
-    if cite.source is not None:
-        src = cite.source
-        where = src.occasion or src.interviewer or src.id
-        # A date already said by the occasion ("autumn 2022" and "2022 (autumn)") is not repeated.
-        source = f"{where} ({src.date})" if src.date and src.date[:4] not in where else where
-    return CitationView(source, rich(cite.section, mode, reveal=True), cite.anchor, cite.url)
-
-
-def version_view(version: VersionPlan, mode: LangMode) -> VersionView:
-    """A version's printed questions and key entries, numbered from 1."""
-    numbered = list(enumerate(version.questions, start=1))
-    return VersionView(version.letter, tuple(question_view(n, q, mode) for n, q in numbered),
-                       tuple(key_view(n, q, mode) for n, q in numbered))
-
-
-def default_title(plan: QuizPlan, mode: LangMode) -> str:
-    """The deck's title when every question comes from one deck, else "Quiz"."""
-    decks = {p.deck.id: p.deck for p in plan.chosen}
-    if len(decks) == 1:
-        return " / ".join(next(iter(decks.values())).title.parts(mode))
-    return labels(mode)["quiz"]
+    quiz: tuple[PagedSection, ...]
+    key: tuple[PagedSection, ...] | None
+    plan: QuizPlan
 
 
 def _environment() -> jinja2.Environment:
@@ -228,17 +62,19 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render(plan: QuizPlan, *, lang: LangMode, title: str | None, paper: Paper, questions: bool,
-           key: bool) -> str:
-    """Render a plan as one HTML page: the versions' questions and/or their keys.
+def render(plan: QuizPlan, versions: Sequence[VersionPlan], *, lang: LangMode, paper: Paper,
+           questions: bool, key: bool, footer: str | None = None) -> str:
+    """Render versions of a plan as one HTML page: their questions and/or their keys.
 
     Args:
-        plan: What to print.
+        plan: The plan the versions belong to (its seed, chosen questions and title).
+        versions: The versions to show, in order.
         lang: The language(s) to show.
-        title: The quiz title (None: `default_title`).
         paper: The paper size for `@page`.
         questions: Include each version's questions.
         key: Include each version's answer key (each on a new page).
+        footer: For a paged document: the footer text before "page 1 of N" on every page. None gives
+            the browser page: version letter bottom left, "page N" bottom right.
 
     Returns:
         The HTML text.
@@ -246,8 +82,105 @@ def render(plan: QuizPlan, *, lang: LangMode, title: str | None, paper: Paper, q
     kinds = {p.card.kind.value for p in plan.chosen}
     template = _environment().get_template("quiz.html.j2")
     return template.render(
-        title=title or default_title(plan, lang), L=labels(lang), seed=plan.seed,
-        doc_lang=_HTML_LANG.get(lang.value, "en"), paper=paper.value, count=len(plan.chosen),
-        versions=[version_view(v, lang) for v in plan.versions], show_questions=questions,
-        show_key=key, instructions=[k for k in _KIND_ORDER if k in kinds],
+        title=plan.title or default_title(plan, lang), L=labels(lang), seed=plan.seed,
+        doc_lang=HTML_LANG.get(lang.value, "en"), paper=paper.value, count=len(plan.chosen),
+        versions=[version_view(v, lang) for v in versions], show_questions=questions,
+        show_key=key, instructions=[k for k in KIND_ORDER if k in kinds], footer=footer,
     )
+
+
+def _options(lang: LangMode | str, key_mode: KeyMode | str,
+             paper: Paper | str) -> tuple[LangMode, KeyMode, Paper]:
+    try:
+        return LangMode(lang), KeyMode(key_mode), Paper(paper)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def render_quiz(plan: QuizPlan, *, lang: LangMode | str = LangMode.EN, key_mode: KeyMode | str = KeyMode.END,
+                paper: Paper | str = Paper.A4) -> QuizOutput:
+    """Render a plan as one self-contained HTML page (and a separate key page when asked for).
+
+    Args:
+        plan: What to print.
+        lang: Show English, Chinese or both.
+        key_mode: Key after the quizzes (each version's key on a new page), separate, or none.
+        paper: The paper size of the print layout.
+
+    Returns:
+        The HTML of the quiz, of the separate key with `KeyMode.SEPARATE`, and the plan.
+
+    Raises:
+        UsageError: an unknown lang, key mode or paper.
+    """
+    lang, key_mode, paper = _options(lang, key_mode, paper)
+    quiz = render(plan, plan.versions, lang=lang, paper=paper, questions=True, key=key_mode is KeyMode.END)
+    key = None
+    if key_mode is KeyMode.SEPARATE:
+        key = render(plan, plan.versions, lang=lang, paper=paper, questions=False, key=True)
+    return QuizOutput(quiz, key, plan)
+
+
+def render_paged(plan: QuizPlan, *, lang: LangMode | str = LangMode.EN, key_mode: KeyMode | str = KeyMode.END,
+                 paper: Paper | str = Paper.A4) -> PagedOutput:
+    """Render a plan as a document per version, then per version's key, each numbered from page 1.
+
+    Page numbers cannot restart inside one document in print CSS as engines implement it (neither
+    `counter-reset: page` nor a per-version `counter(pages)`), so each section is its own document and
+    the PDF writer puts their pages one after the other.
+
+    Args:
+        plan: What to print.
+        lang: Show English, Chinese or both.
+        key_mode: Key sections after the versions, in a separate file, or none.
+        paper: The paper size of every page.
+
+    Returns:
+        The sections of the quiz, of the separate key with `KeyMode.SEPARATE`, and the plan.
+
+    Raises:
+        UsageError: an unknown lang, key mode or paper.
+    """
+    lang, key_mode, paper = _options(lang, key_mode, paper)
+    words = labels(lang)
+    quiz = tuple(PagedSection(f"{words['version']} {v.letter}",
+                              render(plan, (v,), lang=lang, paper=paper, questions=True, key=False,
+                                     footer=f"{words['version']} {v.letter}"))
+                 for v in plan.versions)
+    keys = tuple(PagedSection(f"{words['key']} · {words['version']} {v.letter}",
+                              render(plan, (v,), lang=lang, paper=paper, questions=False, key=True,
+                                     footer=f"{words['key']} · {words['version']} {v.letter}"))
+                 for v in plan.versions)
+    if key_mode is KeyMode.END:
+        return PagedOutput(quiz + keys, None, plan)
+    return PagedOutput(quiz, keys if key_mode is KeyMode.SEPARATE else None, plan)
+
+
+def build_quiz(decks: Sequence[Deck], *, filters: Filters = Filters(), count: int | None = None,
+               seed: int, versions: int = 1, lang: LangMode | str = LangMode.EN,
+               key_mode: KeyMode | str = KeyMode.END, title: str | None = None, take_all: bool = False,
+               paper: Paper | str = Paper.A4) -> QuizOutput:
+    """Plan a quiz and render it (and its answer key) as self-contained HTML: `plan_quiz` + `render_quiz`.
+
+    Args:
+        decks: The loaded decks.
+        filters: Which cards may be asked.
+        count: How many questions (None: every card that passes the filters).
+        seed: Decides everything random; it is printed in the header so the quiz can be made again.
+        versions: How many versions (1-26).
+        lang: Show English, Chinese or both.
+        key_mode: Key after the quizzes (each version's key on a new page), separate, or none.
+        title: The quiz title (default: the deck's title when all questions come from one deck).
+        take_all: When `count` exceeds the cards available, take them all.
+        paper: The paper size of the print layout.
+
+    Returns:
+        The HTML of the quiz, of the separate key when asked for, and the plan.
+
+    Raises:
+        UsageError: as `plan_quiz`, or an unknown lang, key mode or paper.
+    """
+    _options(lang, key_mode, paper)  # fail on a bad option before the work of planning
+    plan = plan_quiz(decks, filters=filters, count=count, seed=seed, versions=versions, take_all=take_all,
+                     title=title)
+    return render_quiz(plan, lang=lang, key_mode=key_mode, paper=paper)
