@@ -214,3 +214,28 @@ def test_plan_only_asks_the_listed_cards_in_order(deck: Deck) -> None:
         plan_quiz([deck], only=keys, count=5, seed=1)
     with pytest.raises(UsageError, match="empty"):
         plan_quiz([deck], only=[], seed=1)
+
+
+# --- the package's shape ------------------------------------------------------------------------
+
+def test_quiz_modules_import_one_way() -> None:
+    """plan <- view <- render <- write: no module imports one later in the chain (no cycle)."""
+    import ast
+
+    chain = ["plan", "view", "render", "write"]
+    package = Path(__file__).resolve().parents[1] / "src" / "aiquiz" / "quiz"
+    for position, name in enumerate(chain):
+        tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {node.module.rsplit(".", 1)[-1] for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("aiquiz.quiz")}
+        assert imported <= set(chain[:position]), f"quiz/{name}.py imports {sorted(imported)}"
+    assert not (package.parent / "quiz.py").exists() and not (package.parent / "quiz_render.py").exists()
+
+
+def test_cli_start_up_imports_no_renderer() -> None:
+    import subprocess
+
+    code = ("import sys, aiquiz.cli; "
+            "print(sorted(m for m in ('weasyprint', 'jinja2', 'aiquiz.quiz', 'aiquiz.loader') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
