@@ -130,6 +130,22 @@ def test_every_question_once_per_version_whole_in_order_and_the_key_after_the_la
     assert "生成的卡组" in pages[0] and "选项" in pages[0]  # CJK text is embedded and extractable
 
 
+def test_paged_sections_for_each_key_mode(deck: Deck) -> None:
+    plan = plan_quiz([deck], count=3, seed=2, versions=3)
+    end, separate, none = (render_paged(plan, key_mode=mode) for mode in ("end", "separate", "none"))
+    versions = ["Version A", "Version B", "Version C"]
+    keys = [f"Answer key · {v}" for v in versions]
+    assert [s.footer for s in end.quiz] == versions + keys and end.key is None
+    assert [s.footer for s in separate.quiz] == versions and [s.footer for s in separate.key] == keys
+    assert [s.footer for s in none.quiz] == versions and none.key is None
+    first = end.quiz[0].html
+    assert 'content: "Version A · page " counter(page) " of " counter(pages) "";' in first
+    assert first.count('class="sheet quiz') == 1 and 'class="sheet key' not in first
+    assert "counter(pages)" not in render_quiz(plan).quiz  # the browser page keeps its own footer
+    zh = render_paged(plan, lang="zh").quiz[-1].html
+    assert 'content: "参考答案 · 版本 C · 第 " counter(page) " 页，共 " counter(pages) " 页";' in zh
+
+
 # --- the CLI ---------------------------------------------------------------------------------
 
 def test_cli_pdf_letter_separate_key_same_as_the_library(cli, tmp_path: Path, sample_path: Path) -> None:

@@ -9,6 +9,7 @@ written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,6 +54,7 @@ class PagedOutput:
     plan: QuizPlan
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     import jinja2
 
@@ -143,17 +145,20 @@ def render_paged(plan: QuizPlan, *, lang: LangMode | str = LangMode.EN, key_mode
     """
     lang, key_mode, paper = _options(lang, key_mode, paper)
     words = labels(lang)
-    quiz = tuple(PagedSection(f"{words['version']} {v.letter}",
-                              render(plan, (v,), lang=lang, paper=paper, questions=True, key=False,
-                                     footer=f"{words['version']} {v.letter}"))
-                 for v in plan.versions)
-    keys = tuple(PagedSection(f"{words['key']} · {words['version']} {v.letter}",
-                              render(plan, (v,), lang=lang, paper=paper, questions=False, key=True,
-                                     footer=f"{words['key']} · {words['version']} {v.letter}"))
-                 for v in plan.versions)
+
+    def section(version: VersionPlan, questions: bool) -> PagedSection:
+        footer = f"{words['version']} {version.letter}"
+        footer = footer if questions else f"{words['key']} · {footer}"
+        return PagedSection(footer, render(plan, (version,), lang=lang, paper=paper, questions=questions,
+                                           key=not questions, footer=footer))
+
+    quiz = tuple(section(v, True) for v in plan.versions)
+    if key_mode is KeyMode.NONE:
+        return PagedOutput(quiz, None, plan)
+    keys = tuple(section(v, False) for v in plan.versions)
     if key_mode is KeyMode.END:
         return PagedOutput(quiz + keys, None, plan)
-    return PagedOutput(quiz, keys if key_mode is KeyMode.SEPARATE else None, plan)
+    return PagedOutput(quiz, keys, plan)
 
 
 def build_quiz(decks: Sequence[Deck], *, filters: Filters = Filters(), count: int | None = None,

@@ -80,8 +80,11 @@ def pdf_bytes(sections: Sequence[PagedSection], *, build_time: int | None = None
         The PDF file's bytes; the same sections and build time give the same bytes.
 
     Raises:
+        ValueError: no sections.
         PdfUnavailable: WeasyPrint or its system libraries cannot be loaded.
     """
+    if not sections:
+        raise ValueError("a PDF needs at least one section")
     weasyprint = _weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
