@@ -26,6 +26,30 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _print_version(value: bool) -> None:
+    """`aiquiz --version`: the installed distribution's version (importlib.metadata, no heavy import)."""
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("aiquiz")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree that is not installed
+        from aiquiz import __version__ as found
+    typer.echo(f"aiquiz {found}")
+    raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    # No docstring: Typer would show it instead of the app's help. The options act before any command.
+    pass
+
+
 def _source_line(deck: Deck) -> str:
     if len(deck.sources) > 1:
         return "sources " + ", ".join(s.id for s in deck.sources)
@@ -87,7 +111,8 @@ def lint(paths: PathsArg = None,
 
 @app.command()
 def quiz(
-    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write: .html, or .pdf for a PDF.",
+                                      show_default=False)],
     paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
     kind: Annotated[Optional[list[str]],
                     typer.Option(help="Only basic, cloze, choice or truefalse cards (repeatable).")] = None,
@@ -99,28 +124,40 @@ def quiz(
     versions: Annotated[int, typer.Option(min=1, max=26, help="Versions A, B, ...: same questions, shuffled.")] = 1,
     lang: LangOpt = "en",
     key: Annotated[Literal["end", "separate", "none"],
-                   typer.Option(help="Answer key: at the end, in FILE-key.html, or none.")] = "end",
+                   typer.Option(help="Answer key: at the end, in FILE-key.html (.pdf), or none.")] = "end",
     title: Annotated[Optional[str], typer.Option(help="Quiz title (default: the deck's title).")] = None,
     paper: Annotated[Literal["a4", "letter"], typer.Option(help="Paper size for printing.")] = "a4",
     all_if_fewer: Annotated[bool, typer.Option("--all-if-fewer",
                                                help="Take every card when --count is more than match.")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Write a PDF (as does an --out ending in .pdf); "
+                                      "needs pip install 'aiquiz[pdf]'.")] = False,
 ) -> None:
-    """Write a printable HTML quiz with seeded versions and an answer key."""
+    """Write a printable quiz (HTML, or PDF with --pdf) with seeded versions and an answer key."""
+    import os
     import secrets
 
-    from aiquiz.quiz import DEFAULT_COUNT, build_quiz, write_quiz
+    from aiquiz.errors import UsageError
+    from aiquiz.quiz import DEFAULT_COUNT, plan_quiz, render_paged, render_quiz, write_quiz
     from aiquiz.select import Filters
 
     with _errors():
+        as_pdf = pdf or out.suffix.lower() == ".pdf"
+        if pdf and out.suffix.lower() in (".html", ".htm"):
+            raise UsageError(f"--pdf writes a PDF: give --out a .pdf name, not {out}")
         decks = load(paths)
         seed = secrets.randbelow(1_000_000) if seed is None else seed
         filters = Filters(tuple(deck or ()), tuple(tag or ()), _kinds(kind), tuple(difficulty or ()))
-        output = build_quiz(decks, filters=filters, count=count or DEFAULT_COUNT, seed=seed, versions=versions,
-                            lang=lang, key_mode=key, title=title, paper=paper,
-                            take_all=all_if_fewer or count is None)
-        for path in write_quiz(output, out):
+        plan = plan_quiz(decks, filters=filters, count=count or DEFAULT_COUNT, seed=seed, versions=versions,
+                         take_all=all_if_fewer or count is None, title=title)
+        output = (render_paged if as_pdf else render_quiz)(plan, lang=lang, key_mode=key, paper=paper)
+        build_time = None
+        if as_pdf:  # the PDF's date, as the Anki package's: SOURCE_DATE_EPOCH, else the newest deck file
+            from aiquiz.anki.build import default_build_time
+
+            build_time = default_build_time(decks, os.environ)
+        for path in write_quiz(output, out, build_time=build_time):
             typer.echo(f"Wrote {path}")
-        typer.echo(f"{len(output.plan.chosen)} questions, {versions} version(s), seed {seed}")
+        typer.echo(f"{len(plan.chosen)} questions, {versions} version(s), seed {seed}")
 
 
 @app.command()

@@ -1,31 +1,28 @@
-"""Turn a quiz plan into the values the templates show, and render them with Jinja2 (autoescape on).
+"""What a printed question and a key entry show: plain values built from a plan, for the templates.
 
-Every card text reaches the page through Jinja's escaping: `<b>` and `{{...}}` in a deck are shown as
-written. Cloze gaps are found with the model's own pattern, so the quiz reads them as the loader does.
+Nothing here knows HTML: a card text becomes language parts and segments (cloze gaps split out as
+blanks, or as answers in the key), a choice card its lettered choices in this version's order. Cloze
+gaps are found with the model's own pattern, so the quiz reads them as the loader does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from aiquiz.model import (
     CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text, TrueFalseCard,
     resolve_citations,
 )
+from aiquiz.quiz.plan import PlannedQuestion, QuizPlan, VersionPlan
 
-if TYPE_CHECKING:
-    import jinja2
-
-    from aiquiz.quiz import Paper, PlannedQuestion, QuizPlan, VersionPlan
-
-_HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "quiz": "Quiz", "version": "Version", "name": "Name", "date": "Date", "score": "Score",
         "questions": "questions", "seed": "seed", "key": "Answer key", "true": "True", "false": "False",
         "t": "T", "f": "F", "source": "Source", "page_before": "page ", "page_after": "",
+        "page_of": " of ", "pages_after": "",
         "choice": "Fill in the bubble of the one best answer.", "truefalse": "Fill in T (true) or F (false).",
         "cloze": "Fill in the blanks.", "basic": "Write a short answer on the lines.",
     },
@@ -33,11 +30,12 @@ LABELS: dict[str, dict[str, str]] = {
         "quiz": "测验", "version": "版本", "name": "姓名", "date": "日期", "score": "得分",
         "questions": "题", "seed": "随机种子", "key": "参考答案", "true": "正确", "false": "错误",
         "t": "对", "f": "错", "source": "出处", "page_before": "第 ", "page_after": " 页",
+        "page_of": " 页，共 ", "pages_after": " 页",
         "choice": "选择题：涂满唯一正确答案的圆圈。", "truefalse": "判断题：对的涂“对”，错的涂“错”。",
         "cloze": "填空题：在横线上填写答案。", "basic": "简答题：在横线上写出简短回答。",
     },
 }
-_KIND_ORDER = ("choice", "truefalse", "cloze", "basic")
+KIND_ORDER = ("choice", "truefalse", "cloze", "basic")
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,8 @@ def labels(mode: LangMode) -> dict[str, str]:
     if mode is not LangMode.BOTH:
         return LABELS[mode.value]
     both = {k: f"{v} / {LABELS['zh'][k]}" for k, v in LABELS["en"].items()}
-    return {**both, "t": "T", "f": "F", "page_before": "page ", "page_after": ""}
+    return {**both, "t": "T", "f": "F", "page_before": "page ", "page_after": "", "page_of": " of ",
+            "pages_after": ""}
 
 
 def rich(text: Text | None, mode: LangMode, *, reveal: bool = False) -> Rich:
@@ -127,7 +126,7 @@ def rich(text: Text | None, mode: LangMode, *, reveal: bool = False) -> Rich:
             other = "zh" if mode is LangMode.EN else "en"
             lang = None if text.plain is not None else other
             pairs = [(lang, text.get(mode))]
-    return tuple(Part(_HTML_LANG.get(lang or ""), _segments(value, reveal)) for lang, value in pairs)
+    return tuple(Part(HTML_LANG.get(lang or ""), _segments(value, reveal)) for lang, value in pairs)
 
 
 def _segments(value: str, reveal: bool) -> tuple[Seg, ...]:
@@ -217,37 +216,3 @@ def default_title(plan: QuizPlan, mode: LangMode) -> str:
     if len(decks) == 1:
         return " / ".join(next(iter(decks.values())).title.parts(mode))
     return labels(mode)["quiz"]
-
-
-def _environment() -> jinja2.Environment:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("aiquiz", "templates/quiz"), autoescape=True,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
-
-
-def render(plan: QuizPlan, *, lang: LangMode, title: str | None, paper: Paper, questions: bool,
-           key: bool) -> str:
-    """Render a plan as one HTML page: the versions' questions and/or their keys.
-
-    Args:
-        plan: What to print.
-        lang: The language(s) to show.
-        title: The quiz title (None: `default_title`).
-        paper: The paper size for `@page`.
-        questions: Include each version's questions.
-        key: Include each version's answer key (each on a new page).
-
-    Returns:
-        The HTML text.
-    """
-    kinds = {p.card.kind.value for p in plan.chosen}
-    template = _environment().get_template("quiz.html.j2")
-    return template.render(
-        title=title or default_title(plan, lang), L=labels(lang), seed=plan.seed,
-        doc_lang=_HTML_LANG.get(lang.value, "en"), paper=paper.value, count=len(plan.chosen),
-        versions=[version_view(v, lang) for v in plan.versions], show_questions=questions,
-        show_key=key, instructions=[k for k in _KIND_ORDER if k in kinds],
-    )
