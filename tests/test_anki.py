@@ -222,12 +222,12 @@ def test_choice_back_marks_the_right_option(tmp_path, deck_dir, col):
     six = _card(col, "edge", "six")
     front, back = (re.sub(r"<style>.*?</style>", "", page, flags=re.DOTALL)
                    for page in (six.question(), six.answer()))
-    assert "right-" not in front and "<script" not in back.lower()
-    assert [m for m in re.findall(r'class="letter">([A-F])<', front)] == list("ABCDEF")
-    assert 'class="choices revealed right-F"' in back
-    right = re.search(r'<li class="opt opt-F">(.*?)</li>', back).group(1)
+    assert "aq-right-" not in front and "<script" not in back.lower()
+    assert [m for m in re.findall(r'class="aq-letter">([A-F])<', front)] == list("ABCDEF")
+    assert 'class="aq-choices aq-revealed aq-right-F"' in back
+    right = re.search(r'<li class="aq-opt aq-opt-F">(.*?)</li>', back).group(1)
     assert visible(right) == "F six <six>"
-    assert ".right-F .opt-F" in six.note_type()["css"]  # the stylesheet does the marking, no JS
+    assert ".aq-right-F .aq-opt-F" in six.note_type()["css"]  # the stylesheet does the marking, no JS
 
 
 def test_citation_link_and_interview_on_back(tmp_path, deck_dir, col):
