@@ -59,6 +59,7 @@ cards:
     kind: basic
     front: "Literal: <i>x</i> & {{c1::no}} [sound:a.mp3] \\(y\\) &amp; {{Front}}"
     back: "Line one\nline two"
+    explain: "A long word must wrap on a phone: Donaudampfschifffahrtsgesellschaftskapitaensmuetzenabzeichen."
     cite: {section: "S1", anchor: "an anchor"}
   - id: hinted
     kind: cloze
@@ -80,6 +81,14 @@ def import_apkg(col, path: Path):
     request = anki_collection.ImportAnkiPackageRequest(
         package_path=str(path), options=anki_collection.ImportAnkiPackageOptions())
     return col.import_anki_package(request).log
+
+
+def col_from(package: Path, folder: Path):
+    """A fresh collection in `folder` with `package` imported (the caller closes it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    collection = anki_collection.Collection(str(folder / "collection.anki2"))
+    import_apkg(collection, package)
+    return collection
 
 
 def visible(page: str) -> str:
