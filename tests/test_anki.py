@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from aiquiz.anki import CONTRACT, CURRENT, build_apkg, default_build_time, stable_id
 from aiquiz.anki.build import anki_deck_name
 from aiquiz.anki.fields import cloze_literal, literal
-from aiquiz.anki.notetypes import note_model
+from aiquiz.anki.notetypes import TYPED, note_model
 from aiquiz.errors import AiquizError, DeckError, UsageError
 from aiquiz.loader import load_decks
 from aiquiz.model import (
@@ -46,6 +46,8 @@ FROZEN_CONTRACT = {
     "aiquiz cloze v1": (("Text", "Back", "Explain", "Cite", "Id"), ("Cloze",), 1142124574),
     "aiquiz choice v1": (("Question", "Choices", "Answer", "Explain", "Cite", "Id"), ("Card 1",), 1454101703),
     "aiquiz truefalse v1": (("Statement", "Prompt", "Answer", "Explain", "Cite", "Id"), ("Card 1",), 1454143447),
+    "aiquiz basic typed v1": (("Front", "Back", "Typed", "Explain", "Cite", "Id"), ("Card 1",), 2081363076),
+    "aiquiz cloze typed v1": (("Text", "Back", "Typed", "Explain", "Cite", "Id"), ("Cloze",), 1913647600),
 }
 
 # A second deck: text Anki would otherwise read as HTML, cloze, sound or MathJax; a hint; six choices.
@@ -156,7 +158,7 @@ def expected_texts(deck: Deck, card, ord_: int, mode: LangMode) -> tuple[list[st
 def check_collection(col, decks: list[Deck], mode: LangMode) -> int:
     """Assert notes/cards per deck and kind, tags, and every card's rendered text; return cards checked."""
     by_guid = {genanki.guid_for("aiquiz", d.id, c.id): (d, c) for d in decks for c in d.cards}
-    kind_of_type = {name: kind for kind, name in CURRENT.items()}
+    kind_of_type = {name: kind for names in (CURRENT, TYPED) for kind, name in names.items()}
     notes_seen: Counter[tuple[str, Kind]] = Counter()
     cards_seen: Counter[str] = Counter()
     for nid in col.find_notes(""):
@@ -310,7 +312,8 @@ def test_note_type_fields_match_the_contract(tmp_path, deck_dir, col):
         spec = CONTRACT[name]
         assert (spec.fields, spec.templates) == (fields, templates), f"{name} changed: make a new version"
         assert stable_id("notetype", name) == model_id
-    assert set(CURRENT.values()) <= set(FROZEN_CONTRACT), "add the new note-type version to FROZEN_CONTRACT"
+    assert set(CURRENT.values()) | set(TYPED.values()) <= set(FROZEN_CONTRACT), \
+        "add the new note-type version to FROZEN_CONTRACT"
     build_apkg(load_decks([deck_dir]), tmp_path / "out.apkg", build_time=T0)
     import_apkg(col, tmp_path / "out.apkg")
     for kind, name in CURRENT.items():

@@ -233,7 +233,8 @@ def problems(case: Case, found: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """One headless Chromium for the module's tests."""
+    """One headless Chromium for the module's tests (the screenshots of an earlier run are removed)."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     opened = Browser(tmp_path_factory.mktemp("chromium-profile"))
     yield opened
