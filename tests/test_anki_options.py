@@ -245,3 +245,14 @@ def test_reimport_updates_in_place_and_keeps_reviews(tmp_path, deck_dir, col, mo
         card.load()
     assert [(c.id, c.reps, c.due, _revlog(col, c.id)) for c in reviewed] == before
     assert log_counts(import_apkg(col, out)) == (0, 0, 8, 0)
+
+
+def test_switching_type_answers_on_an_imported_collection_is_conflicting(tmp_path, deck_dir, col):
+    # Documented in docs/anki.md: a note keeps the note type it was imported with.
+    decks, out = load_decks([deck_dir]), tmp_path / "aiquiz.apkg"
+    build_apkg(decks, out, build_time=T0, previous=out)
+    import_apkg(col, out)
+    report = build_apkg(decks, out, build_time=T0, type_answers=True, previous=out)
+    assert (report.since.changed, report.since.unchanged) == (4, 4)  # basic and cloze notes
+    assert log_counts(import_apkg(col, out)) == (0, 0, 4, 4)
+    assert _card(col, "sample", "basic-one").note_type()["name"] == CURRENT[Kind.BASIC]
