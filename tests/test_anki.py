@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from aiquiz.anki import CONTRACT, CURRENT, build_apkg, default_build_time, stable_id
 from aiquiz.anki.build import anki_deck_name
 from aiquiz.anki.fields import cloze_literal, literal
-from aiquiz.anki.notetypes import note_model
+from aiquiz.anki.notetypes import TYPED, note_model
 from aiquiz.errors import AiquizError, DeckError, UsageError
 from aiquiz.loader import load_decks
 from aiquiz.model import (
@@ -46,6 +46,8 @@ FROZEN_CONTRACT = {
     "aiquiz cloze v1": (("Text", "Back", "Explain", "Cite", "Id"), ("Cloze",), 1142124574),
     "aiquiz choice v1": (("Question", "Choices", "Answer", "Explain", "Cite", "Id"), ("Card 1",), 1454101703),
     "aiquiz truefalse v1": (("Statement", "Prompt", "Answer", "Explain", "Cite", "Id"), ("Card 1",), 1454143447),
+    "aiquiz basic typed v1": (("Front", "Back", "Typed", "Explain", "Cite", "Id"), ("Card 1",), 2081363076),
+    "aiquiz cloze typed v1": (("Text", "Back", "Typed", "Explain", "Cite", "Id"), ("Cloze",), 1913647600),
 }
 
 # A second deck: text Anki would otherwise read as HTML, cloze, sound or MathJax; a hint; six choices.
@@ -59,6 +61,7 @@ cards:
     kind: basic
     front: "Literal: <i>x</i> & {{c1::no}} [sound:a.mp3] \\(y\\) &amp; {{Front}}"
     back: "Line one\nline two"
+    explain: "A long word must wrap on a phone: Donaudampfschifffahrtsgesellschaftskapitaensmuetzenabzeichen."
     cite: {section: "S1", anchor: "an anchor"}
   - id: hinted
     kind: cloze
@@ -80,6 +83,14 @@ def import_apkg(col, path: Path):
     request = anki_collection.ImportAnkiPackageRequest(
         package_path=str(path), options=anki_collection.ImportAnkiPackageOptions())
     return col.import_anki_package(request).log
+
+
+def col_from(package: Path, folder: Path):
+    """A fresh collection in `folder` with `package` imported (the caller closes it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    collection = anki_collection.Collection(str(folder / "collection.anki2"))
+    import_apkg(collection, package)
+    return collection
 
 
 def visible(page: str) -> str:
@@ -147,7 +158,7 @@ def expected_texts(deck: Deck, card, ord_: int, mode: LangMode) -> tuple[list[st
 def check_collection(col, decks: list[Deck], mode: LangMode) -> int:
     """Assert notes/cards per deck and kind, tags, and every card's rendered text; return cards checked."""
     by_guid = {genanki.guid_for("aiquiz", d.id, c.id): (d, c) for d in decks for c in d.cards}
-    kind_of_type = {name: kind for kind, name in CURRENT.items()}
+    kind_of_type = {name: kind for names in (CURRENT, TYPED) for kind, name in names.items()}
     notes_seen: Counter[tuple[str, Kind]] = Counter()
     cards_seen: Counter[str] = Counter()
     for nid in col.find_notes(""):
@@ -222,12 +233,12 @@ def test_choice_back_marks_the_right_option(tmp_path, deck_dir, col):
     six = _card(col, "edge", "six")
     front, back = (re.sub(r"<style>.*?</style>", "", page, flags=re.DOTALL)
                    for page in (six.question(), six.answer()))
-    assert "right-" not in front and "<script" not in back.lower()
-    assert [m for m in re.findall(r'class="letter">([A-F])<', front)] == list("ABCDEF")
-    assert 'class="choices revealed right-F"' in back
-    right = re.search(r'<li class="opt opt-F">(.*?)</li>', back).group(1)
+    assert "aq-right-" not in front and "<script" not in back.lower()
+    assert [m for m in re.findall(r'class="aq-letter">([A-F])<', front)] == list("ABCDEF")
+    assert 'class="aq-choices aq-revealed aq-right-F"' in back
+    right = re.search(r'<li class="aq-opt aq-opt-F">(.*?)</li>', back).group(1)
     assert visible(right) == "F six <six>"
-    assert ".right-F .opt-F" in six.note_type()["css"]  # the stylesheet does the marking, no JS
+    assert ".aq-right-F .aq-opt-F" in six.note_type()["css"]  # the stylesheet does the marking, no JS
 
 
 def test_citation_link_and_interview_on_back(tmp_path, deck_dir, col):
@@ -301,7 +312,8 @@ def test_note_type_fields_match_the_contract(tmp_path, deck_dir, col):
         spec = CONTRACT[name]
         assert (spec.fields, spec.templates) == (fields, templates), f"{name} changed: make a new version"
         assert stable_id("notetype", name) == model_id
-    assert set(CURRENT.values()) <= set(FROZEN_CONTRACT), "add the new note-type version to FROZEN_CONTRACT"
+    assert set(CURRENT.values()) | set(TYPED.values()) <= set(FROZEN_CONTRACT), \
+        "add the new note-type version to FROZEN_CONTRACT"
     build_apkg(load_decks([deck_dir]), tmp_path / "out.apkg", build_time=T0)
     import_apkg(col, tmp_path / "out.apkg")
     for kind, name in CURRENT.items():

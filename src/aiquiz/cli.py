@@ -163,7 +163,10 @@ def quiz(
 @app.command()
 def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
          lang: LangOpt = "en",
-         out: Annotated[Path, typer.Option(help="The .apkg to write.")] = Path("dist/aiquiz.apkg")) -> None:
+         out: Annotated[Path, typer.Option(help="The .apkg to write.")] = Path("dist/aiquiz.apkg"),
+         type_answers: Annotated[bool, typer.Option(
+             "--type-answers", help="Basic and cloze cards ask you to type the answer (Anki compares it).")] = False,
+         ) -> None:
     """Export an Anki package (.apkg); re-importing it updates notes in place and keeps your reviews."""
     import os
 
@@ -173,12 +176,17 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
         from aiquiz.select import Filters
 
         decks = load(paths)
+        # The package being replaced is the record of what was last imported: changed notes get newer.
         report = build_apkg(decks, out, filters=Filters(decks=tuple(deck or ()), tags=tuple(tag or ())),
-                            lang=LangMode(lang), build_time=default_build_time(decks, os.environ))
+                            lang=LangMode(lang), build_time=default_build_time(decks, os.environ),
+                            type_answers=type_answers, previous=out)
         for d in report.decks:
             kinds = ", ".join(f"{k.value} {n}" for k, n in d.notes if n)
             typer.echo(f"{d.id}: {d.note_count} notes ({kinds}), {d.cards} cards -> {d.name}")
         typer.echo(f"Wrote {report.path}: {len(report.decks)} deck(s), {report.notes} notes, {report.cards} cards.")
+        if report.since is not None and report.since.new < report.notes:  # there was a previous package
+            typer.echo(f"Since the previous package: {report.since.changed} changed, {report.since.new} new, "
+                       f"{report.since.unchanged} unchanged.")
 
 
 @app.command(hidden=True)

@@ -3,9 +3,12 @@
 genanki stamps the build time into the package in several places; every one is pinned to `build_time`:
 note and card ids (counted up from build_time * 1000), note/card/note-type `mod`, and the zip entries'
 dates (genanki takes those from the clock, so the zip is written here instead). The collection row's
-crt/mod and the decks' mod are constants in genanki. So the same decks, options and build time give
-the same bytes, and a later build time makes Anki take the notes as updates (it only replaces a note
-with one whose `mod` is newer).
+crt/mod and the decks' mod are constants in genanki. Given the package a previous build wrote, each
+note's and note type's `mod` then follows `history.next_mod`: kept when unchanged, newer when changed
+(Anki only replaces a note with one whose `mod` is newer). So the same decks, options, build time and
+previous package give the same bytes, and any change of a note reaches Anki.
+
+The package also carries the "aiquiz" deck options preset (`preset.py`) for every deck it holds.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from aiquiz.anki.fields import card_tags, literal, note_fields, text_html
+from aiquiz.anki.history import History, Restamped, read_history, restamp
 from aiquiz.anki.notetypes import note_model, stable_id
+from aiquiz.anki.preset import PRESET, install_preset
 from aiquiz.errors import AiquizError, UsageError
 from aiquiz.model import AnyCard, Deck, Kind, LangMode
 from aiquiz.select import Filters, select_cards
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
     import genanki
 
 ROOT_DECK = "AI Interviews"
+ROOT_DECK_ID = stable_id("deck", f"::{ROOT_DECK}")  # "::" cannot occur in a deck id
 _ZIP_EPOCH = 315532800  # 1980-01-01, the earliest date a zip entry can hold
 
 
@@ -53,11 +59,12 @@ class DeckSummary:
 
 @dataclass(frozen=True)
 class BuildReport:
-    """The result of `build_apkg`: where the package is and what it holds."""
+    """The result of `build_apkg`: where the package is, what it holds, and what changed since `previous`."""
 
     path: Path
     build_time: int
     decks: tuple[DeckSummary, ...]
+    since: Restamped | None = None
 
     @property
     def notes(self) -> int:
@@ -113,7 +120,8 @@ def default_build_time(decks: Sequence[Deck], environ: Mapping[str, str]) -> int
 
 
 def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filters(),
-               lang: LangMode = LangMode.EN, build_time: int) -> BuildReport:
+               lang: LangMode = LangMode.EN, build_time: int, type_answers: bool = False,
+               previous: Path | None = None) -> BuildReport:
     """Write the selected cards as an Anki package, atomically.
 
     Args:
@@ -122,9 +130,14 @@ def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filt
         filters: Which decks and tags to take.
         lang: en, zh, or both (en with zh beneath).
         build_time: The package's modification time (seconds since the epoch); see `default_build_time`.
+        type_answers: Basic and cloze cards with Anki's type-in comparison (their own note types).
+        previous: The package an earlier build wrote (usually `out_path`; the CLI passes it), whose
+            note times this build continues (see `history`). None, or a missing file: every note
+            and note type gets `build_time`.
 
     Returns:
-        A BuildReport: the path, the time and the notes and cards per deck.
+        A BuildReport: the path, the time, the notes and cards per deck, and (with `previous`) how
+        many notes are new, changed and unchanged since it.
 
     Raises:
         UsageError: a deck in `filters` does not exist, no card matches, or build_time is negative.
@@ -140,19 +153,21 @@ def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filt
         by_deck.setdefault(pick.deck.id, (pick.deck, []))[1].append(pick.card)
     # The collection is written to a scratch file one deck at a time, and the zip is streamed from it:
     # memory stays flat as decks grow (the whole package is never held in memory).
+    history = read_history(Path(previous)) if previous is not None else History()
     with tempfile.TemporaryDirectory(prefix="aiquiz-anki-") as scratch:
         collection = Path(scratch) / "collection.anki2"
-        summaries = _write_collection(collection, list(by_deck.values()), LangMode(lang), build_time)
+        summaries, since = _write_collection(collection, list(by_deck.values()), LangMode(lang), build_time,
+                                             type_answers, history)
         _write_atomic(Path(out_path), lambda out: _write_zip(out, collection, build_time))
-    return BuildReport(Path(out_path), build_time, tuple(summaries))
+    return BuildReport(Path(out_path), build_time, tuple(summaries), since if previous is not None else None)
 
 
 def _write_collection(path: Path, groups: list[tuple[Deck, list[AnyCard]]], mode: LangMode,
-                      build_time: int) -> list[DeckSummary]:
+                      build_time: int, typed: bool, history: History) -> tuple[list[DeckSummary], Restamped]:
     """Write the package's collection.anki2 (SQLite) with every time pinned; return what each deck holds."""
     import genanki
 
-    models = {kind: note_model(kind) for kind in Kind}
+    models = {kind: note_model(kind, typed) for kind in Kind}
     position = itertools.count(1)
     ids = itertools.count(build_time * 1000)  # note and card ids, as genanki's write_to_file counts them
     summaries = []
@@ -160,18 +175,23 @@ def _write_collection(path: Path, groups: list[tuple[Deck, list[AnyCard]]], mode
     try:
         cursor = conn.cursor()
         genanki.Package([]).write_to_db(cursor, build_time, ids)  # schema and collection row
+        genanki.Deck(ROOT_DECK_ID, ROOT_DECK).write_to_db(cursor, build_time, ids)  # to carry the preset too
+        deck_ids = [ROOT_DECK_ID]
         for deck, cards in groups:
-            gdeck, summary = _genanki_deck(deck, cards, mode, models, position)
+            gdeck, summary = _genanki_deck(deck, cards, mode, models, position, typed)
             gdeck.write_to_db(cursor, build_time, ids)
             summaries.append(summary)
+            deck_ids.append(gdeck.deck_id)
+        install_preset(conn, PRESET, deck_ids)
+        since = restamp(conn, history, build_time)
         conn.commit()
     finally:
         conn.close()
-    return summaries
+    return summaries, since
 
 
 def _genanki_deck(deck: Deck, cards: list[AnyCard], mode: LangMode, models: Mapping[Kind, genanki.Model],
-                  position: Iterator[int]) -> tuple[genanki.Deck, DeckSummary]:
+                  position: Iterator[int], typed: bool) -> tuple[genanki.Deck, DeckSummary]:
     """One deck's notes as a genanki deck, and what it holds."""
     import genanki
 
@@ -180,7 +200,7 @@ def _genanki_deck(deck: Deck, cards: list[AnyCard], mode: LangMode, models: Mapp
     counts = dict.fromkeys(Kind, 0)
     card_count = 0
     for card in cards:
-        note = genanki.Note(model=models[card.kind], fields=note_fields(deck, card, mode),
+        note = genanki.Note(model=models[card.kind], fields=note_fields(deck, card, mode, typed),
                             tags=card_tags(deck, card), guid=genanki.guid_for("aiquiz", deck.id, card.id),
                             due=next(position))
         gdeck.add_note(note)

@@ -89,7 +89,7 @@ def text_html(text: Text, mode: LangMode, render: Callable[[str], str] = literal
     parts = _lang_parts(text, mode)
     if len(parts) == 1 or inline:
         return " · ".join(f"<span{_lang_attr(lang)}>{render(value)}</span>" for lang, value in parts)
-    return "".join(f'<div{_lang_attr(lang)} class="{lang}">{render(value)}</div>' for lang, value in parts)
+    return "".join(f'<div{_lang_attr(lang)} class="aq-{lang}">{render(value)}</div>' for lang, value in parts)
 
 
 def _lang_attr(lang: str | None) -> str:
@@ -136,21 +136,21 @@ def citation_html(cites: Sequence[ResolvedCitation], mode: LangMode) -> str:
             rows.append(("anchor", f"“{literal(cite.anchor)}”"))
         if cite.url:
             rows.append(("link", _link_html(cite.url)))
-        body = "".join(f'<div><span class="k">{label(mode, key)}</span> {value}</div>' for key, value in rows)
-        blocks.append(f'<div class="cite">{body}</div>')
+        body = "".join(f'<div><span class="aq-k">{label(mode, key)}</span> {value}</div>' for key, value in rows)
+        blocks.append(f'<div class="aq-cite">{body}</div>')
     return "".join(blocks)
 
 
 def _choices_html(card: ChoiceCard, mode: LangMode) -> str:
-    return "".join(f'<li class="opt opt-{LETTERS[i]}"><span class="letter">{LETTERS[i]}</span>'
-                   f'<div class="opt-text">{text_html(choice, mode)}</div></li>'
+    return "".join(f'<li class="aq-opt aq-opt-{LETTERS[i]}"><span class="aq-letter">{LETTERS[i]}</span>'
+                   f'<div class="aq-opt-text">{text_html(choice, mode)}</div></li>'
                    for i, choice in enumerate(card.choices))
 
 
 def _verdict_html(answer: bool, mode: LangMode) -> str:
     key = "true" if answer else "false"
     words = [LABELS["en"][key], LABELS["zh"][key]] if mode is LangMode.BOTH else [label(mode, key)]
-    return f'<span class="tf-{key}">{" · ".join(words)}</span>'
+    return f'<span class="aq-tf-{key}">{" · ".join(words)}</span>'
 
 
 def _prompt(mode: LangMode) -> str:
@@ -159,13 +159,30 @@ def _prompt(mode: LangMode) -> str:
     return label(mode, "prompt")
 
 
-def note_fields(deck: Deck, card: AnyCard, mode: LangMode) -> list[str]:
+def typed_answer(card: BasicCard | ClozeCard, mode: LangMode) -> str:
+    """The text a learner types for a card with type-in answers: one language only (English for `both`).
+
+    Args:
+        card: A basic card (its back) or a cloze card (its text, whose gaps Anki compares).
+        mode: en, zh or both.
+
+    Returns:
+        The field HTML of the note type's `Typed` field.
+    """
+    lang = "zh" if mode is LangMode.ZH else "en"
+    if isinstance(card, ClozeCard):
+        return cloze_literal(card.text.get(lang))
+    return literal(card.back.get(lang))
+
+
+def note_fields(deck: Deck, card: AnyCard, mode: LangMode, typed: bool = False) -> list[str]:
     """The field values of a card's note, in the order of its note type's fields.
 
     Args:
         deck: The deck the card belongs to (for its interviews).
         card: The card.
         mode: en, zh or both.
+        typed: The note type with type-in answers (basic and cloze cards get a `Typed` field third).
 
     Returns:
         One HTML string per field of the note type of `card.kind` (see `notetypes.CONTRACT`).
@@ -184,6 +201,8 @@ def note_fields(deck: Deck, card: AnyCard, mode: LangMode) -> list[str]:
             head = [text_html(card.statement, mode), _prompt(mode), _verdict_html(card.answer, mode)]
         case _:  # pragma: no cover - the loader builds only the four kinds
             raise TypeError(f"unknown card kind {card.kind}")
+    if typed and isinstance(card, (BasicCard, ClozeCard)):
+        head.append(typed_answer(card, mode))
     return head + tail
 
 

@@ -37,6 +37,10 @@ CONTRACT: dict[str, NoteTypeSpec] = {spec.name: spec for spec in (
     NoteTypeSpec("aiquiz choice v1", ("Question", "Choices", "Answer", "Explain", "Cite", "Id"), ("Card 1",)),
     NoteTypeSpec("aiquiz truefalse v1", ("Statement", "Prompt", "Answer", "Explain", "Cite", "Id"),
                  ("Card 1",)),
+    # `aiquiz anki --type-answers`: Anki's type-in comparison against `Typed` (one language, plain text)
+    NoteTypeSpec("aiquiz basic typed v1", ("Front", "Back", "Typed", "Explain", "Cite", "Id"), ("Card 1",)),
+    NoteTypeSpec("aiquiz cloze typed v1", ("Text", "Back", "Typed", "Explain", "Cite", "Id"), ("Cloze",),
+                 cloze=True),
 )}
 
 # The version each kind is exported with now.
@@ -47,7 +51,18 @@ CURRENT: dict[Kind, str] = {
     Kind.TRUEFALSE: "aiquiz truefalse v1",
 }
 
+# The version each kind is exported with by `--type-answers` (kinds without typing keep CURRENT's).
+TYPED: dict[Kind, str] = {
+    Kind.BASIC: "aiquiz basic typed v1",
+    Kind.CLOZE: "aiquiz cloze typed v1",
+}
+
 _TEMPLATES = "templates/anki"
+
+
+def note_type_name(kind: Kind, typed: bool = False) -> str:
+    """The note type a card of `kind` is exported with (the type-in version when `typed` and there is one)."""
+    return TYPED.get(kind, CURRENT[kind]) if typed else CURRENT[kind]
 
 
 def stable_id(namespace: str, name: str) -> int:
@@ -78,33 +93,36 @@ def stylesheet() -> str:
 
 
 @cache
-def card_templates(kind: Kind) -> tuple[str, str]:
+def card_templates(kind: Kind, typed: bool = False) -> tuple[str, str]:
     """The front and back card templates of a kind (the shared footer filled into the back).
 
     Args:
         kind: The card kind.
+        typed: The type-in version (`<kind>.typed.front.html`), for the kinds in TYPED.
 
     Returns:
         (front template, back template), in Anki's template syntax.
     """
-    front = _resource(f"{kind.value}.front.html")
-    back = _resource(f"{kind.value}.back.html").replace("<!--footer-->", _resource("footer.html").strip())
+    stem = f"{kind.value}.typed" if typed and kind in TYPED else kind.value
+    front = _resource(f"{stem}.front.html")
+    back = _resource(f"{stem}.back.html").replace("<!--footer-->", _resource("footer.html").strip())
     return front, back
 
 
-def note_model(kind: Kind) -> genanki.Model:
-    """A fresh genanki model for the current note type of `kind`.
+def note_model(kind: Kind, typed: bool = False) -> genanki.Model:
+    """A fresh genanki model for the note type of `kind` (see `note_type_name`).
 
     Args:
         kind: The card kind.
+        typed: Basic and cloze cards with Anki's type-in comparison.
 
     Returns:
         A genanki.Model (a new object each call: genanki mutates models while writing).
     """
     import genanki
 
-    spec = CONTRACT[CURRENT[kind]]
-    front, back = card_templates(kind)
+    spec = CONTRACT[note_type_name(kind, typed)]
+    front, back = card_templates(kind, typed)
     return genanki.Model(
         model_id=stable_id("notetype", spec.name),
         name=spec.name,
