@@ -44,12 +44,11 @@ def _preset_of(col, name: str) -> dict:
 def test_preset_matches_the_drill_defaults():
     import fsrs
 
-    from aiquiz.drill.scheduler import DEFAULT_RETENTION
-    from aiquiz.drill.session import DEFAULT_NEW
+    from aiquiz.progress.settings import Settings
 
-    scheduler = fsrs.Scheduler()
-    assert (PRESET.name, PRESET.new_per_day, PRESET.reviews_per_day) == ("aiquiz", DEFAULT_NEW, 200)
-    assert PRESET.desired_retention == DEFAULT_RETENTION
+    scheduler, drill = fsrs.Scheduler(), Settings()
+    assert (PRESET.name, PRESET.new_per_day, PRESET.reviews_per_day) == ("aiquiz", drill.new_per_day, 200)
+    assert drill.new_per_day == 10 and PRESET.desired_retention == drill.retention == scheduler.desired_retention
     assert PRESET.learning_steps == tuple(s.total_seconds() / 60 for s in scheduler.learning_steps) == (1, 10)
     assert PRESET.relearning_steps == tuple(s.total_seconds() / 60 for s in scheduler.relearning_steps) == (10,)
 

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiquiz.anki.notetypes import stable_id
+from aiquiz.progress.settings import Settings
+
+_DRILL = Settings()  # the drill's defaults: the preset matches them
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,9 @@ class StudyPreset:
     """Deck options: daily limits, FSRS desired retention, (re)learning steps in minutes."""
 
     name: str = "aiquiz"
-    new_per_day: int = 10
-    reviews_per_day: int = 200
-    desired_retention: float = 0.9
+    new_per_day: int = _DRILL.new_per_day
+    reviews_per_day: int = _DRILL.reviews_per_day
+    desired_retention: float = _DRILL.retention
     learning_steps: tuple[float, ...] = (1.0, 10.0)
     relearning_steps: tuple[float, ...] = (10.0,)
 
