@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from aiquiz import spec
 from aiquiz.errors import DeckError
 from aiquiz.lint import Finding, Rule, counts, lint
 from aiquiz.loader import load_decks
@@ -34,23 +33,19 @@ def test_a_finding_reads_file_line_card_rule_why() -> None:
     assert str(finding) == "decks/d.yaml:12: ten-x: length-cue: why"
 
 
-def test_the_list_rule_becomes_a_loader_error_with_the_mapping_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_list_on_several_gaps_is_a_loader_error_with_the_mapping_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    path = (FIXTURES / "lint" / "accept-list-multi-gap.yaml").relative_to(ROOT)
-    assert load_decks([path])  # allowed today: the shipped decks are being moved to the mapping
-    monkeypatch.setattr(spec, "ALLOW_ACCEPT_LIST_MULTI_GAP", False)
+    path = (FIXTURES / "invalid" / "accept-list-multi-gap.yaml").relative_to(ROOT)
     with pytest.raises(DeckError) as err:
         load_decks([path])
     assert [str(p) for p in err.value.problems] == [
         f"{path}:8: card energy: 'accept' is a list, but the text has 2 gaps and an alternative counts only "
         "in its own gap; give each gap its list: accept: {1: [...], 2: [...]}"]
-    assert not any(f.rule is Rule.ACCEPT_LIST_MULTI_GAP for f in lint([]))
 
 
-def test_a_list_on_a_single_gap_stays_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_list_on_a_single_gap_stays_valid() -> None:
     from aiquiz.loader import parse_deck
 
-    monkeypatch.setattr(spec, "ALLOW_ACCEPT_LIST_MULTI_GAP", False)
     deck = parse_deck('deck: d\ntitle: T\nsource: {id: s}\ncards:\n  - id: c\n    kind: cloze\n'
                       '    text: "{{c1::300}} calls"\n    accept: ["three hundred"]\n', "d.yaml")
     assert deck.cards[0].accept == ("three hundred",)

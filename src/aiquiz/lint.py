@@ -8,8 +8,6 @@ file, the card's line, the card id (or the deck id), the rule and one line of wh
 - `accept-equals-other-gap`: an alternative that counts in one gap equals another gap's answer.
   A list `accept` on a card with several gaps counts in every gap, so its entries are checked against
   every gap's answer.
-- `accept-list-multi-gap`: a list `accept` on a cloze card with several gaps (while the loader still
-  allows it, see `spec.ALLOW_ACCEPT_LIST_MULTI_GAP`).
 - `length-cue`: the right option of a choice card is longer than every other by more than 1.3x, in
   English or in Chinese.
 - `longest-share`: more than a third of a deck's choice cards (of at least 3) have the right option
@@ -29,7 +27,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from aiquiz import spec
 from aiquiz.model import AnyCard, ChoiceCard, ClozeCard, Deck, Text, TrueFalseCard, cloze_answers, cloze_gaps
 
 LENGTH_CUE_RATIO = 1.3
@@ -52,7 +49,6 @@ class Rule(StrEnum):
 
     ACCEPT_FITS_OTHER_GAP = "accept-fits-other-gap"
     ACCEPT_EQUALS_OTHER_GAP = "accept-equals-other-gap"
-    ACCEPT_LIST_MULTI_GAP = "accept-list-multi-gap"
     LENGTH_CUE = "length-cue"
     LONGEST_SHARE = "longest-share"
     DISTRACTOR_EQUALS_ANSWER = "distractor-equals-answer"
@@ -130,11 +126,6 @@ def cloze_problems(card: ClozeCard) -> Iterator[tuple[Rule, str]]:
     answers = _gap_answers(card)
     if len(answers) < 2:
         return
-    if card.accept and spec.ALLOW_ACCEPT_LIST_MULTI_GAP:
-        from aiquiz.loader.cards import accept_hint
-
-        yield (Rule.ACCEPT_LIST_MULTI_GAP, f"'accept' is a list on a card with {len(answers)} gaps, so every "
-               f"entry counts in every gap; give each gap its list: {accept_hint(tuple(answers))}")
     for number, entry in _alternatives(card, answers):
         others = [(m, words) for m, words in answers.items() if m != number]
         where = "the list counts in every gap" if number == 0 else f"it is an alternative of gap {number}"

@@ -19,11 +19,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ALIAS_EXPANSION = 1000
 SCHEMA_ID = "https://github.com/aiquiz/aiquiz/schema/deck.schema.json"
 
-# Whether a cloze card with several gaps may still give `accept` as one list (every entry counting in
-# every gap). True while the shipped decks move to the per-gap mapping: `aiquiz lint` reports such cards
-# (`accept-list-multi-gap`). Set it to False to make them a validation error (file:line, with a hint).
-ALLOW_ACCEPT_LIST_MULTI_GAP = True
-
 
 class Type(Enum):
     """The value types a deck field can hold."""

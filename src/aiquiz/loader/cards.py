@@ -87,7 +87,7 @@ class DeckReader(NodeReader):
                     self.fail(nodes["accept"], f"'accept' names gap {number}, but the text has no "
                               f"{{{{c{number}::...}}}}")
                 read["accept_gaps"] = tuple(sorted(accept.items()))
-        elif accept and len(gaps) > 1 and not spec.ALLOW_ACCEPT_LIST_MULTI_GAP:
+        elif accept and len(gaps) > 1:
             self.fail(nodes["accept"], f"'accept' is a list, but the text has {len(gaps)} gaps and an "
                       f"alternative counts only in its own gap; give each gap its list: {accept_hint(gaps)}")
 
