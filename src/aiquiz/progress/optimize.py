@@ -1,0 +1,432 @@
+"""FSRS parameters fitted to the learner's own reviews, adopted only when they predict better on reviews
+the fit never saw. Pure: no sqlite, no printing, time passed in.
+
+The backend is fsrs-rs-python (the Rust FSRS behind Anki's optimizer); its 21 FSRS-6 parameters are the
+`fsrs` package's (tests/test_optimize.py checks that they agree). How the CLI uses this module:
+
+    events = store.review_events(deck)            # tuple[ReviewEvent, ...], any order, any keys
+    outcome = fit(events, current, now=now, clock=DayClock(tz, settings.day_start_hour))
+    print(outcome.verdict, outcome.current_scores, outcome.fitted_scores)
+    if outcome.adopt and not dry_run:
+        store.add_params(outcome.record())        # AdoptedSet.to_dict(): params, date, counts, scores
+        for key, history in by_card(events).items():
+            store.put_state(key, recompute(history, outcome.params, retention, now, card_id=...))
+    rows, best = retention_advice(events, params, deck_size=n_cards, new_per_day=k)
+
+**Day convention.** FSRS counts whole days between reviews. `DayClock(tz, start_hour)` numbers days as
+Anki does: a day runs from `start_hour` local time to the same hour the next day, and the gap between
+two reviews is the difference of their day numbers. The drill's `fsrs.Scheduler` instead counts whole
+24-hour periods since the last review; the two agree when a learner reviews at about the same time of
+day, and differ by at most one day otherwise. `recompute` replays with the Scheduler itself, so it agrees
+with the drill exactly.
+
+**Minimum history.** A fit needs `min_reviews` (default 400) *day-separated* reviews: reviews of a card on
+a later day than its previous review, the only reviews FSRS predicts. With fewer, fsrs-rs silently returns
+defaults (below 8 training items) or only the four initial stabilities (below 64); 400 keeps even the first
+of the five time-series splits at 64 or more. Too little history is `Verdict.NOT_ENOUGH_HISTORY`.
+
+**Adoption rule.** The reviews are split in time (sklearn's TimeSeriesSplit with 5 splits, as the FSRS
+benchmark does): for each split the parameters are fitted on the earlier reviews and both sets predict the
+next block. Over all predicted reviews, the fitted set is adopted only when (1) its log loss is lower than
+the current set's by at least `min_z` standard errors of the paired per-review difference (not noise),
+(2) its RMSE(bins) is not higher, and (3) its predictions tell recalled from forgotten reviews better than
+chance: their AUC is above 0.5 by at least `min_auc_z` (3) standard errors (Mann-Whitney). A learner whose answers
+do not follow memory (at random) can still get *better calibrated* parameters, but nothing about memory
+is learnt from it, so nothing is adopted. The adopted parameters are then fitted on the whole history.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from enum import Enum
+from typing import Any
+
+import fsrs
+import fsrs_rs_python as rs
+
+PARAMS_FORMAT = 1
+PARAM_COUNT = 21
+MIN_REVIEWS = 400
+SPLITS = 5
+MIN_Z = 2.0
+MIN_AUC_Z = 3.0
+RMSE_BINS_TOLERANCE = 0.0
+_EPS = 1e-7
+
+
+@dataclass(frozen=True)
+class ReviewEvent:
+    """One review from the log: the card's key, its rating 1-4, when (UTC-aware) and how long it took."""
+
+    key: str
+    rating: int
+    at: datetime
+    duration_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.rating not in (1, 2, 3, 4):
+            raise ValueError(f"{self.key}: rating must be 1-4, not {self.rating!r}")
+        if self.at.tzinfo is None:
+            raise ValueError(f"{self.key}: review time must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Params:
+    """A set of 21 FSRS-6 parameters, as both `fsrs.Scheduler(parameters=...)` and fsrs-rs take them."""
+
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) != PARAM_COUNT or not all(math.isfinite(v) for v in self.values):
+            raise ValueError(f"FSRS-6 needs {PARAM_COUNT} finite parameters, got {self.values!r}")
+
+    @classmethod
+    def default(cls) -> Params:
+        """fsrs's default parameters."""
+        return cls(tuple(float(v) for v in fsrs.scheduler.DEFAULT_PARAMETERS))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with a format version."""
+        return {"format": PARAMS_FORMAT, "model": "FSRS-6", "w": list(self.values)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Params:
+        """The Params a `to_dict()` wrote.
+
+        Raises:
+            ValueError: unknown format or malformed values.
+        """
+        if data.get("format") != PARAMS_FORMAT or data.get("model") != "FSRS-6":
+            raise ValueError(f"unknown parameter set format {data.get('format')!r}/{data.get('model')!r}")
+        try:
+            return cls(tuple(float(v) for v in data["w"]))
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"malformed parameter set: {err}") from err
+
+
+@dataclass(frozen=True)
+class DayClock:
+    """Numbers days the way Anki does: each day starts at `start_hour` o'clock in `tz`."""
+
+    tz: tzinfo = timezone.utc
+    start_hour: int = 4
+
+    def day(self, at: datetime) -> int:
+        """The day number of a moment (a proleptic ordinal; only differences matter)."""
+        return (at.astimezone(self.tz) - timedelta(hours=self.start_hour)).date().toordinal()
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How well a parameter set predicted held-out reviews (lower is better for both)."""
+
+    log_loss: float
+    rmse_bins: float
+    reviews: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"log_loss": self.log_loss, "rmse_bins": self.rmse_bins, "reviews": self.reviews}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scores:
+        """The Scores a `to_dict()` wrote."""
+        return cls(float(data["log_loss"]), float(data["rmse_bins"]), int(data["reviews"]))
+
+
+class Verdict(Enum):
+    """What `fit` decided."""
+
+    ADOPTED = "adopted"
+    NOT_ENOUGH_HISTORY = "not enough history"
+    NOT_BETTER = "fitted parameters do not predict better"
+    WORSE_RMSE = "fitted parameters have a worse RMSE(bins)"
+    NO_MEMORY_SIGNAL = "the answers do not follow memory"
+
+
+@dataclass(frozen=True)
+class AdoptedSet:
+    """An adopted parameter set as the store keeps it: when, from how many reviews, with what scores."""
+
+    params: Params
+    adopted_at: datetime
+    reviews: int
+    scores: Scores
+    previous_scores: Scores
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with a format version."""
+        return {"format": PARAMS_FORMAT, "params": self.params.to_dict(),
+                "adopted_at": self.adopted_at.astimezone(timezone.utc).isoformat(),
+                "reviews": self.reviews, "scores": self.scores.to_dict(),
+                "previous_scores": self.previous_scores.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AdoptedSet:
+        """The AdoptedSet a `to_dict()` wrote.
+
+        Raises:
+            ValueError: unknown format or malformed.
+        """
+        if data.get("format") != PARAMS_FORMAT:
+            raise ValueError(f"unknown adopted set format {data.get('format')!r}")
+        try:
+            return cls(Params.from_dict(data["params"]), datetime.fromisoformat(data["adopted_at"]),
+                       int(data["reviews"]), Scores.from_dict(data["scores"]),
+                       Scores.from_dict(data["previous_scores"]))
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"malformed adopted set: {err}") from err
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    """The result of `fit`.
+
+    Attributes:
+        verdict: What was decided (and why nothing was adopted, if not).
+        params: The parameters to use from now on: the fitted set if adopted, else `current`.
+        current: The parameters in use before the fit.
+        fitted: The parameters fitted on the whole history (None: not enough history).
+        current_scores: The current set's held-out scores (None: not enough history).
+        fitted_scores: The fitting procedure's held-out scores, fitted only on earlier reviews.
+        z: The paired improvement in log loss over its standard error (positive: fitted is better).
+        auc: The fitted predictions' held-out AUC (0.5: no better than chance).
+        auc_z: How many standard errors that AUC is above 0.5.
+        reviews: All reviews given (up to `now`).
+        usable_reviews: Day-separated reviews, the ones FSRS predicts and fits on.
+        cards: Cards with at least one review.
+        needed: The day-separated reviews a fit needs.
+        at: When the fit was made (`now`).
+    """
+
+    verdict: Verdict
+    params: Params
+    current: Params
+    fitted: Params | None
+    current_scores: Scores | None
+    fitted_scores: Scores | None
+    z: float | None
+    auc: float | None
+    auc_z: float | None
+    reviews: int
+    usable_reviews: int
+    cards: int
+    needed: int
+    at: datetime
+
+    @property
+    def adopt(self) -> bool:
+        """Whether the fitted parameters were adopted."""
+        return self.verdict is Verdict.ADOPTED
+
+    def record(self) -> AdoptedSet | None:
+        """The store record of an adoption (None when nothing was adopted)."""
+        if not self.adopt or self.fitted_scores is None or self.current_scores is None:
+            return None
+        return AdoptedSet(self.params, self.at, self.reviews, self.fitted_scores, self.current_scores)
+
+
+@dataclass(frozen=True)
+class _Card:
+    """One card's history as FSRS sees it: ratings, day gaps, and each review's time."""
+
+    reviews: tuple[tuple[int, int], ...]  # (rating, delta_t days)
+    times: tuple[datetime, ...]
+
+
+def by_card(events: Iterable[ReviewEvent]) -> dict[str, tuple[ReviewEvent, ...]]:
+    """Each card's events in time order (a stable sort, so equal times keep their log order)."""
+    grouped: defaultdict[str, list[ReviewEvent]] = defaultdict(list)
+    for event in events:
+        grouped[event.key].append(event)
+    return {key: tuple(sorted(history, key=lambda e: e.at)) for key, history in grouped.items()}
+
+
+def _cards(histories: Iterable[Sequence[ReviewEvent]], clock: DayClock) -> list[_Card]:
+    cards = []
+    for history in histories:
+        days = [clock.day(e.at) for e in history]
+        gaps = [0] + [max(0, b - a) for a, b in zip(days, days[1:])]
+        cards.append(_Card(tuple((e.rating, g) for e, g in zip(history, gaps)),
+                           tuple(e.at for e in history)))
+    return cards
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A day-separated review to predict: card index, review index, when."""
+
+    card: int
+    index: int
+    at: datetime
+
+
+def _targets(cards: Sequence[_Card]) -> list[_Target]:
+    targets = [_Target(c, i, card.times[i]) for c, card in enumerate(cards)
+               for i in range(1, len(card.reviews)) if card.reviews[i][1] > 0]
+    targets.sort(key=lambda t: t.at)
+    return targets
+
+
+def _item(card: _Card, end: int) -> rs.FSRSItem:
+    return rs.FSRSItem([rs.FSRSReview(r, d) for r, d in card.reviews[:end + 1]])
+
+
+def _train(cards: Sequence[_Card], targets: Sequence[_Target], relearning_steps: int) -> Params:
+    items = [_item(cards[t.card], t.index) for t in targets]
+    values = rs.FSRS(rs.DEFAULT_PARAMETERS).compute_parameters(
+        items, enable_short_term=True, num_relearning_steps=relearning_steps)
+    return _for_scheduler(values)
+
+
+def _for_scheduler(values: Sequence[float]) -> Params:
+    """fsrs-rs's f32 values, rounded and kept inside the bounds `fsrs.Scheduler` checks."""
+    lower, upper = fsrs.scheduler.LOWER_BOUNDS_PARAMETERS, fsrs.scheduler.UPPER_BOUNDS_PARAMETERS
+    return Params(tuple(min(max(round(float(v), 6), lo), hi) for v, lo, hi in zip(values, lower, upper)))
+
+
+def predict(params: Params, cards: Sequence[_Card], targets: Sequence[_Target]) -> list[float]:
+    """Each target review's predicted chance of recall under `params`, from the reviews before it."""
+    wanted = sorted({t.card for t in targets})
+    model = rs.FSRS(list(params.values))
+    states = model.historical_memory_state_batch(
+        [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in cards[c].reviews]) for c in wanted])
+    by_index = dict(zip(wanted, states))
+    decay = -params.values[20]
+    factor = 0.9 ** (1 / decay) - 1
+    out = []
+    for t in targets:
+        stability = by_index[t.card][t.index - 1].stability
+        delta = cards[t.card].reviews[t.index][1]
+        out.append(min(max((1 + factor * delta / stability) ** decay, _EPS), 1 - _EPS))
+    return out
+
+
+def _log_losses(predictions: Sequence[float], labels: Sequence[int]) -> list[float]:
+    return [-math.log(p if y else 1 - p) for p, y in zip(predictions, labels)]
+
+
+def _bin(card: _Card, index: int) -> tuple[int, int, int]:
+    """The FSRS benchmark's RMSE(bins) bin: interval, history length and lapses, log-spaced."""
+    delta = card.reviews[index][1]
+    delta_bin = round(2.48 * 3.62 ** math.floor(math.log(delta, 3.62)) * 100)
+    history = card.reviews[:index]
+    length = sum(1 for _, d in history if d > 0) + 2  # long-term reviews including this one, plus 1
+    length_bin = round(1.99 * 1.89 ** math.floor(math.log(length, 1.89)))
+    lapses = sum(1 for r, d in history if r == 1 and d > 0)
+    lapse_bin = round(1.65 * 1.73 ** math.floor(math.log(lapses, 1.73))) if lapses else 0
+    return delta_bin, length_bin, lapse_bin
+
+
+def rmse_bins(predictions: Sequence[float], labels: Sequence[int],
+              bins: Sequence[tuple[int, int, int]]) -> float:
+    """RMSE(bins) as the FSRS benchmark reports it: per bin, mean prediction against mean outcome,
+    weighted by the bin's size."""
+    sums: defaultdict[tuple[int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for p, y, b in zip(predictions, labels, bins):
+        acc = sums[b]
+        acc[0] += p
+        acc[1] += y
+        acc[2] += 1
+    total = sum(n for _, _, n in sums.values())
+    return math.sqrt(sum((p / n - y / n) ** 2 * n for p, y, n in sums.values()) / total)
+
+
+def _not_enough(current: Params, now: datetime, reviews: int, usable: int, cards: int,
+                needed: int) -> FitOutcome:
+    return FitOutcome(Verdict.NOT_ENOUGH_HISTORY, current, current, None, None, None, None, None, None,
+                      reviews, usable, cards, needed, now)
+
+
+def fit(events: Iterable[ReviewEvent], current: Params, *, now: datetime, clock: DayClock,
+        min_reviews: int = MIN_REVIEWS, splits: int = SPLITS, min_z: float = MIN_Z,
+        min_auc_z: float = MIN_AUC_Z, relearning_steps: int = 1) -> FitOutcome:
+    """Fit FSRS parameters to a review history and decide whether to adopt them.
+
+    Args:
+        events: The reviews, any order, of any cards (keys are only grouped, never looked up).
+        current: The parameters in use now.
+        now: The time of the fit; later reviews are left out.
+        clock: Where days start (the learner's time zone and day-start hour).
+        min_reviews: The day-separated reviews needed (at least 64 * (splits + 1) is sensible).
+        splits: Time-series splits for the held-out evaluation.
+        min_z: How many standard errors the log-loss improvement must reach.
+        min_auc_z: How many standard errors above chance the fitted predictions' AUC must reach.
+        relearning_steps: The drill's relearning steps (fsrs's Scheduler default: one, 10 minutes).
+
+    Returns:
+        The outcome; `outcome.params` are the parameters to use from now on.
+
+    Raises:
+        ValueError: `now` is naive or `splits` < 1.
+    """
+    if now.tzinfo is None or splits < 1:
+        raise ValueError("now must be timezone-aware and splits at least 1")
+    histories = by_card(e for e in events if e.at <= now)
+    reviews = sum(len(h) for h in histories.values())
+    cards = _cards(histories.values(), clock)
+    targets = _targets(cards)
+    needed = max(min_reviews, 8 * (splits + 1))
+    if len(targets) < needed:
+        return _not_enough(current, now, reviews, len(targets), len(cards), needed)
+    fold = len(targets) // (splits + 1)
+    held: list[_Target] = []
+    fitted_p: list[float] = []
+    for k in range(1, splits + 1):
+        train = targets[:k * fold]
+        test = targets[k * fold:(k + 1) * fold if k < splits else len(targets)]
+        held += test
+        fitted_p += predict(_train(cards, train, relearning_steps), cards, test)
+    labels = [int(cards[t.card].reviews[t.index][0] > 1) for t in held]
+    bins = [_bin(cards[t.card], t.index) for t in held]
+    current_p = predict(current, cards, held)
+    fitted_ll, current_ll = _log_losses(fitted_p, labels), _log_losses(current_p, labels)
+    fitted_s = Scores(sum(fitted_ll) / len(held), rmse_bins(fitted_p, labels, bins), len(held))
+    current_s = Scores(sum(current_ll) / len(held), rmse_bins(current_p, labels, bins), len(held))
+    z = _paired_z(current_ll, fitted_ll)
+    auc, auc_z = _auc(fitted_p, labels)
+    if not (fitted_s.log_loss < current_s.log_loss and z >= min_z):
+        verdict = Verdict.NOT_BETTER
+    elif fitted_s.rmse_bins > current_s.rmse_bins + RMSE_BINS_TOLERANCE:
+        verdict = Verdict.WORSE_RMSE
+    elif auc_z < min_auc_z:
+        verdict = Verdict.NO_MEMORY_SIGNAL
+    else:
+        verdict = Verdict.ADOPTED
+    fitted = _train(cards, targets, relearning_steps)
+    return FitOutcome(verdict, fitted if verdict is Verdict.ADOPTED else current, current, fitted,
+                      current_s, fitted_s, z, auc, auc_z, reviews, len(targets), len(cards), needed, now)
+
+
+def _paired_z(before: Sequence[float], after: Sequence[float]) -> float:
+    """Mean of before - after over its standard error (0 when there is no spread)."""
+    diffs = [b - a for b, a in zip(before, after)]
+    n = len(diffs)
+    mean = sum(diffs) / n
+    var = sum((d - mean) ** 2 for d in diffs) / max(1, n - 1)
+    return 0.0 if var == 0 else mean / math.sqrt(var / n)
+
+
+def _auc(predictions: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
+    """The AUC of predictions against outcomes (ties share ranks) and its z above 0.5 under no signal."""
+    order = sorted(range(len(predictions)), key=lambda i: predictions[i])
+    ranks = [0.0] * len(order)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and predictions[order[j + 1]] == predictions[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    pos = sum(labels)
+    neg = len(labels) - pos
+    if pos == 0 or neg == 0:
+        return 0.5, 0.0
+    auc = (sum(r for r, y in zip(ranks, labels) if y) - pos * (pos + 1) / 2) / (pos * neg)
+    se = math.sqrt((pos + neg + 1) / (12 * pos * neg))
+    return auc, (auc - 0.5) / se
