@@ -43,10 +43,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import fsrs
 import fsrs_rs_python as rs
+
+from aiquiz.progress import metrics
 
 PARAMS_FORMAT = 1
 PARAM_COUNT = 21
@@ -306,34 +309,10 @@ def predict(params: Params, cards: Sequence[_Card], targets: Sequence[_Target]) 
     return out
 
 
-def _log_losses(predictions: Sequence[float], labels: Sequence[int]) -> list[float]:
-    return [-math.log(p if y else 1 - p) for p, y in zip(predictions, labels)]
-
-
-def _bin(card: _Card, index: int) -> tuple[int, int, int]:
-    """The FSRS benchmark's RMSE(bins) bin: interval, history length and lapses, log-spaced."""
-    delta = card.reviews[index][1]
-    delta_bin = round(2.48 * 3.62 ** math.floor(math.log(delta, 3.62)) * 100)
+def _bin(card: _Card, index: int) -> metrics.Bin:
     history = card.reviews[:index]
-    length = sum(1 for _, d in history if d > 0) + 2  # long-term reviews including this one, plus 1
-    length_bin = round(1.99 * 1.89 ** math.floor(math.log(length, 1.89)))
-    lapses = sum(1 for r, d in history if r == 1 and d > 0)
-    lapse_bin = round(1.65 * 1.73 ** math.floor(math.log(lapses, 1.73))) if lapses else 0
-    return delta_bin, length_bin, lapse_bin
-
-
-def rmse_bins(predictions: Sequence[float], labels: Sequence[int],
-              bins: Sequence[tuple[int, int, int]]) -> float:
-    """RMSE(bins) as the FSRS benchmark reports it: per bin, mean prediction against mean outcome,
-    weighted by the bin's size."""
-    sums: defaultdict[tuple[int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for p, y, b in zip(predictions, labels, bins):
-        acc = sums[b]
-        acc[0] += p
-        acc[1] += y
-        acc[2] += 1
-    total = sum(n for _, _, n in sums.values())
-    return math.sqrt(sum((p / n - y / n) ** 2 * n for p, y, n in sums.values()) / total)
+    return metrics.benchmark_bin(card.reviews[index][1], sum(1 for _, d in history if d > 0),
+                                 sum(1 for r, d in history if r == 1 and d > 0))
 
 
 def _not_enough(current: Params, now: datetime, reviews: int, usable: int, cards: int,
@@ -384,11 +363,12 @@ def fit(events: Iterable[ReviewEvent], current: Params, *, now: datetime, clock:
     labels = [int(cards[t.card].reviews[t.index][0] > 1) for t in held]
     bins = [_bin(cards[t.card], t.index) for t in held]
     current_p = predict(current, cards, held)
-    fitted_ll, current_ll = _log_losses(fitted_p, labels), _log_losses(current_p, labels)
-    fitted_s = Scores(sum(fitted_ll) / len(held), rmse_bins(fitted_p, labels, bins), len(held))
-    current_s = Scores(sum(current_ll) / len(held), rmse_bins(current_p, labels, bins), len(held))
-    z = _paired_z(current_ll, fitted_ll)
-    auc, auc_z = _auc(fitted_p, labels)
+    fitted_ll, current_ll = metrics.log_losses(fitted_p, labels), metrics.log_losses(current_p, labels)
+    fitted_s = Scores(sum(fitted_ll) / len(held), metrics.rmse_bins(fitted_p, labels, bins), len(held))
+    current_s = Scores(sum(current_ll) / len(held), metrics.rmse_bins(current_p, labels, bins),
+                       len(held))
+    z = metrics.paired_z(current_ll, fitted_ll)
+    auc, auc_z = metrics.auc(fitted_p, labels)
     if not (fitted_s.log_loss < current_s.log_loss and z >= min_z):
         verdict = Verdict.NOT_BETTER
     elif fitted_s.rmse_bins > current_s.rmse_bins + RMSE_BINS_TOLERANCE:
@@ -402,31 +382,59 @@ def fit(events: Iterable[ReviewEvent], current: Params, *, now: datetime, clock:
                       current_s, fitted_s, z, auc, auc_z, reviews, len(targets), len(cards), needed, now)
 
 
-def _paired_z(before: Sequence[float], after: Sequence[float]) -> float:
-    """Mean of before - after over its standard error (0 when there is no spread)."""
-    diffs = [b - a for b, a in zip(before, after)]
-    n = len(diffs)
-    mean = sum(diffs) / n
-    var = sum((d - mean) ** 2 for d in diffs) / max(1, n - 1)
-    return 0.0 if var == 0 else mean / math.sqrt(var / n)
+@dataclass(frozen=True)
+class CardState:
+    """A card's scheduling state after a replay: the drill's `Memory` fields, `phase` as fsrs's `State`
+    value (1 learning, 2 review, 3 relearning; a never-reviewed card is learning with no last review)."""
+
+    card_id: int
+    phase: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+    def to_fsrs_card(self) -> fsrs.Card:
+        """The same state as an `fsrs.Card` (the drill's `Memory._from_fsrs` takes it)."""
+        return fsrs.Card(card_id=self.card_id, state=fsrs.State(self.phase), step=self.step,
+                         stability=self.stability, difficulty=self.difficulty, due=self.due,
+                         last_review=self.last_review)
 
 
-def _auc(predictions: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
-    """The AUC of predictions against outcomes (ties share ranks) and its z above 0.5 under no signal."""
-    order = sorted(range(len(predictions)), key=lambda i: predictions[i])
-    ranks = [0.0] * len(order)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and predictions[order[j + 1]] == predictions[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    pos = sum(labels)
-    neg = len(labels) - pos
-    if pos == 0 or neg == 0:
-        return 0.5, 0.0
-    auc = (sum(r for r, y in zip(ranks, labels) if y) - pos * (pos + 1) / 2) / (pos * neg)
-    se = math.sqrt((pos + neg + 1) / (12 * pos * neg))
-    return auc, (auc - 0.5) / se
+@lru_cache(maxsize=8)
+def _scheduler(params: Params, retention: float) -> fsrs.Scheduler:
+    return fsrs.Scheduler(parameters=params.values, desired_retention=retention, enable_fuzzing=False)
+
+
+def recompute(history: Iterable[ReviewEvent], params: Params, retention: float, now: datetime, *,
+              card_id: int) -> CardState:
+    """A card's state rebuilt from its reviews under `params`, as the drill's scheduler would have made it.
+
+    Replays the reviews (in time order) through `fsrs.Scheduler(parameters=params,
+    desired_retention=retention, enable_fuzzing=False)`, the drill's own scheduler, so the result is
+    exactly what reviewing with these parameters from the start would have given.
+
+    Args:
+        history: The card's reviews (one card; any order).
+        params: The parameters to schedule with (after an adoption: the adopted set).
+        retention: The desired retention.
+        now: Due time of a card without reviews.
+        card_id: The card's fsrs id (the store's `card_id`).
+
+    Returns:
+        The card's state after its last review.
+
+    Raises:
+        ValueError: `now` is naive, or the parameters are out of fsrs's bounds.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    scheduler = _scheduler(params, retention)
+    events = sorted(history, key=lambda e: e.at)
+    card = fsrs.Card(card_id=card_id, due=(events[0].at if events else now).astimezone(timezone.utc))
+    for event in events:
+        card, _ = scheduler.review_card(card, fsrs.Rating(event.rating),
+                                        review_datetime=event.at.astimezone(timezone.utc))
+    return CardState(card.card_id, int(card.state), card.step, card.stability, card.difficulty,
+                     card.due, card.last_review)
