@@ -234,11 +234,26 @@ class FitOutcome:
 
 
 @dataclass(frozen=True)
-class _Card:
-    """One card's history as FSRS sees it: ratings, day gaps, and each review's time."""
+class _Target:
+    """A day-separated review to predict: which card and review, when, the outcome and its RMSE bin."""
 
-    reviews: tuple[tuple[int, int], ...]  # (rating, delta_t days)
-    times: tuple[datetime, ...]
+    card: int
+    index: int
+    at: datetime
+    label: int
+    bin: metrics.Bin
+
+
+@dataclass(frozen=True)
+class _Data:
+    """A history as FSRS sees it. `reviews[c]` is card c's (rating, days since the previous review);
+    `gaps[c]` the days part of it; `targets` are in time order and `items[i]` is the fsrs-rs item (history up to and including it) of
+    `targets[i]`."""
+
+    reviews: tuple[tuple[rs.FSRSReview, ...], ...]
+    gaps: tuple[tuple[int, ...], ...]
+    targets: tuple[_Target, ...]
+    items: tuple[rs.FSRSItem, ...]
 
 
 def by_card(events: Iterable[ReviewEvent]) -> dict[str, tuple[ReviewEvent, ...]]:
@@ -249,38 +264,34 @@ def by_card(events: Iterable[ReviewEvent]) -> dict[str, tuple[ReviewEvent, ...]]
     return {key: tuple(sorted(history, key=lambda e: e.at)) for key, history in grouped.items()}
 
 
-def _cards(histories: Iterable[Sequence[ReviewEvent]], clock: DayClock) -> list[_Card]:
-    cards = []
-    for history in histories:
-        days = [clock.day(e.at) for e in history]
-        gaps = [0] + [max(0, b - a) for a, b in zip(days, days[1:])]
-        cards.append(_Card(tuple((e.rating, g) for e, g in zip(history, gaps)),
-                           tuple(e.at for e in history)))
-    return cards
-
-
-@dataclass(frozen=True)
-class _Target:
-    """A day-separated review to predict: card index, review index, when."""
-
-    card: int
-    index: int
-    at: datetime
-
-
-def _targets(cards: Sequence[_Card]) -> list[_Target]:
-    targets = [_Target(c, i, card.times[i]) for c, card in enumerate(cards)
-               for i in range(1, len(card.reviews)) if card.reviews[i][1] > 0]
+def _prepare(histories: Iterable[Sequence[ReviewEvent]], clock: DayClock) -> _Data:
+    all_reviews = []
+    all_gaps = []
+    targets = []
+    for c, history in enumerate(histories):
+        reviews = []
+        gaps = []
+        previous = clock.day(history[0].at) if history else 0
+        long_term = lapses = 0
+        for i, event in enumerate(history):
+            day = clock.day(event.at)
+            gap = max(0, day - previous)
+            previous = day
+            reviews.append(rs.FSRSReview(event.rating, gap))
+            gaps.append(gap)
+            if i and gap:
+                targets.append(_Target(c, i, event.at, int(event.rating > 1),
+                                       metrics.benchmark_bin(gap, long_term, lapses)))
+                long_term += 1
+                lapses += event.rating == 1
+        all_reviews.append(tuple(reviews))
+        all_gaps.append(tuple(gaps))
     targets.sort(key=lambda t: t.at)
-    return targets
+    items = tuple(rs.FSRSItem(all_reviews[t.card][:t.index + 1]) for t in targets)
+    return _Data(tuple(all_reviews), tuple(all_gaps), tuple(targets), items)
 
 
-def _item(card: _Card, end: int) -> rs.FSRSItem:
-    return rs.FSRSItem([rs.FSRSReview(r, d) for r, d in card.reviews[:end + 1]])
-
-
-def _train(cards: Sequence[_Card], targets: Sequence[_Target], relearning_steps: int) -> Params:
-    items = [_item(cards[t.card], t.index) for t in targets]
+def _train(items: Sequence[rs.FSRSItem], relearning_steps: int) -> Params:
     values = rs.FSRS(rs.DEFAULT_PARAMETERS).compute_parameters(
         items, enable_short_term=True, num_relearning_steps=relearning_steps)
     return _for_scheduler(values)
@@ -292,27 +303,20 @@ def _for_scheduler(values: Sequence[float]) -> Params:
     return Params(tuple(min(max(round(float(v), 6), lo), hi) for v, lo, hi in zip(values, lower, upper)))
 
 
-def predict(params: Params, cards: Sequence[_Card], targets: Sequence[_Target]) -> list[float]:
+def _predict(params: Params, data: _Data, targets: Sequence[_Target]) -> list[float]:
     """Each target review's predicted chance of recall under `params`, from the reviews before it."""
     wanted = sorted({t.card for t in targets})
-    model = rs.FSRS(list(params.values))
-    states = model.historical_memory_state_batch(
-        [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in cards[c].reviews]) for c in wanted])
-    by_index = dict(zip(wanted, states))
+    states = rs.FSRS(list(params.values)).historical_memory_state_batch(
+        [rs.FSRSItem(data.reviews[c]) for c in wanted])
+    by_card_index = dict(zip(wanted, states))
     decay = -params.values[20]
     factor = 0.9 ** (1 / decay) - 1
     out = []
     for t in targets:
-        stability = by_index[t.card][t.index - 1].stability
-        delta = cards[t.card].reviews[t.index][1]
+        stability = by_card_index[t.card][t.index - 1].stability
+        delta = data.gaps[t.card][t.index]
         out.append(min(max((1 + factor * delta / stability) ** decay, _EPS), 1 - _EPS))
     return out
-
-
-def _bin(card: _Card, index: int) -> metrics.Bin:
-    history = card.reviews[:index]
-    return metrics.benchmark_bin(card.reviews[index][1], sum(1 for _, d in history if d > 0),
-                                 sum(1 for r, d in history if r == 1 and d > 0))
 
 
 def _not_enough(current: Params, now: datetime, reviews: int, usable: int, cards: int,
@@ -347,22 +351,22 @@ def fit(events: Iterable[ReviewEvent], current: Params, *, now: datetime, clock:
         raise ValueError("now must be timezone-aware and splits at least 1")
     histories = by_card(e for e in events if e.at <= now)
     reviews = sum(len(h) for h in histories.values())
-    cards = _cards(histories.values(), clock)
-    targets = _targets(cards)
+    data = _prepare(histories.values(), clock)
+    del histories
+    usable = len(data.targets)
     needed = max(min_reviews, 8 * (splits + 1))
-    if len(targets) < needed:
-        return _not_enough(current, now, reviews, len(targets), len(cards), needed)
-    fold = len(targets) // (splits + 1)
-    held: list[_Target] = []
+    if usable < needed:
+        return _not_enough(current, now, reviews, usable, len(data.reviews), needed)
+    fold = usable // (splits + 1)
+    held = data.targets[fold:]
     fitted_p: list[float] = []
     for k in range(1, splits + 1):
-        train = targets[:k * fold]
-        test = targets[k * fold:(k + 1) * fold if k < splits else len(targets)]
-        held += test
-        fitted_p += predict(_train(cards, train, relearning_steps), cards, test)
-    labels = [int(cards[t.card].reviews[t.index][0] > 1) for t in held]
-    bins = [_bin(cards[t.card], t.index) for t in held]
-    current_p = predict(current, cards, held)
+        end = (k + 1) * fold if k < splits else usable
+        fitted_p += _predict(_train(data.items[:k * fold], relearning_steps), data,
+                             data.targets[k * fold:end])
+    labels = [t.label for t in held]
+    bins = [t.bin for t in held]
+    current_p = _predict(current, data, held)
     fitted_ll, current_ll = metrics.log_losses(fitted_p, labels), metrics.log_losses(current_p, labels)
     fitted_s = Scores(sum(fitted_ll) / len(held), metrics.rmse_bins(fitted_p, labels, bins), len(held))
     current_s = Scores(sum(current_ll) / len(held), metrics.rmse_bins(current_p, labels, bins),
@@ -377,9 +381,9 @@ def fit(events: Iterable[ReviewEvent], current: Params, *, now: datetime, clock:
         verdict = Verdict.NO_MEMORY_SIGNAL
     else:
         verdict = Verdict.ADOPTED
-    fitted = _train(cards, targets, relearning_steps)
+    fitted = _train(data.items, relearning_steps)
     return FitOutcome(verdict, fitted if verdict is Verdict.ADOPTED else current, current, fitted,
-                      current_s, fitted_s, z, auc, auc_z, reviews, len(targets), len(cards), needed, now)
+                      current_s, fitted_s, z, auc, auc_z, reviews, usable, len(data.reviews), needed, now)
 
 
 @dataclass(frozen=True)
