@@ -97,6 +97,6 @@ def auc(predictions: Sequence[float], labels: Sequence[int]) -> tuple[float, flo
     neg = len(labels) - pos
     if pos == 0 or neg == 0:
         return 0.5, 0.0
-    area = (sum(r for r, y in zip(ranks, labels) if y) - pos * (pos + 1) / 2) / (pos * neg)
+    area = (sum(r for r, y in zip(ranks, labels, strict=True) if y) - pos * (pos + 1) / 2) / (pos * neg)
     se = math.sqrt((pos + neg + 1) / (12 * pos * neg))
     return area, (area - 0.5) / se

@@ -1,38 +1,36 @@
 """FSRS parameters fitted to the learner's own reviews, adopted only when they predict better on reviews
-the fit never saw. Pure: no sqlite, no printing, time passed in.
+the fit never saw. Pure: no sqlite, no printing, time passed in. docs/optimize.md has the reasoning.
 
-The backend is fsrs-rs-python (the Rust FSRS behind Anki's optimizer); its 21 FSRS-6 parameters are the
-`fsrs` package's (tests/test_optimize.py checks that they agree). How the CLI uses this module:
+The backend is fsrs-rs-python (the Rust FSRS behind Anki's optimizer); its 21 FSRS-6 parameters mean the
+same to the `fsrs` package's Scheduler (tests/test_optimize.py fails if they drift). The CLI's use:
 
-    events = store.review_events(deck)            # tuple[ReviewEvent, ...], any order, any keys
-    outcome = fit(events, current, now=now, clock=DayClock(tz, settings.day_start_hour))
-    print(outcome.verdict, outcome.current_scores, outcome.fitted_scores)
+    events = store.review_events()                # ReviewEvent values, any order, any keys
+    outcome = fit(events, current, now=now, clock=DayClock(tz, day_start_hour))
+    show(outcome.verdict, outcome.current_scores, outcome.fitted_scores, outcome.usable_reviews,
+         outcome.needed)
     if outcome.adopt and not dry_run:
-        store.add_params(outcome.record())        # AdoptedSet.to_dict(): params, date, counts, scores
+        store.add_params(outcome.record().to_dict())  # params, date, review count, both scores
         for key, history in by_card(events).items():
             store.put_state(key, recompute(history, outcome.params, retention, now, card_id=...))
-    rows, best = retention_advice(events, params, deck_size=n_cards, new_per_day=k)
+    advice = retention.retention_advice(events, params, deck_size=n, new_per_day=k)
 
-**Day convention.** FSRS counts whole days between reviews. `DayClock(tz, start_hour)` numbers days as
-Anki does: a day runs from `start_hour` local time to the same hour the next day, and the gap between
-two reviews is the difference of their day numbers. The drill's `fsrs.Scheduler` instead counts whole
-24-hour periods since the last review; the two agree when a learner reviews at about the same time of
-day, and differ by at most one day otherwise. `recompute` replays with the Scheduler itself, so it agrees
-with the drill exactly.
+**Days.** `DayClock(tz, start_hour)` numbers days as Anki does (a day starts at `start_hour` local time;
+a gap is a difference of day numbers). The drill's `fsrs.Scheduler` counts 24-hour periods instead: the
+two agree for a learner who reviews at about the same time of day, and differ by at most one day.
+`recompute` replays through the Scheduler itself, so it agrees with the drill exactly.
 
-**Minimum history.** A fit needs `min_reviews` (default 400) *day-separated* reviews: reviews of a card on
-a later day than its previous review, the only reviews FSRS predicts. With fewer, fsrs-rs silently returns
-defaults (below 8 training items) or only the four initial stabilities (below 64); 400 keeps even the first
-of the five time-series splits at 64 or more. Too little history is `Verdict.NOT_ENOUGH_HISTORY`.
+**Minimum history.** `min_reviews` (400) *day-separated* reviews (a card's review on a later day than its
+previous one: the only reviews FSRS predicts). fsrs-rs 0.9 fits all 21 parameters from about 130 of them
+and below that quietly fits only the initial stabilities or returns its defaults; 400 gives the final fit
+three times that. Fewer is `Verdict.NOT_ENOUGH_HISTORY`, with the counts.
 
-**Adoption rule.** The reviews are split in time (sklearn's TimeSeriesSplit with 5 splits, as the FSRS
-benchmark does): for each split the parameters are fitted on the earlier reviews and both sets predict the
-next block. Over all predicted reviews, the fitted set is adopted only when (1) its log loss is lower than
-the current set's by at least `min_z` standard errors of the paired per-review difference (not noise),
-(2) its RMSE(bins) is not higher, and (3) its predictions tell recalled from forgotten reviews better than
-chance: their AUC is above 0.5 by at least `min_auc_z` (3) standard errors (Mann-Whitney). A learner whose answers
-do not follow memory (at random) can still get *better calibrated* parameters, but nothing about memory
-is learnt from it, so nothing is adopted. The adopted parameters are then fitted on the whole history.
+**Adoption.** The day-separated reviews are split in time as sklearn's TimeSeriesSplit(5) does (the FSRS
+benchmark's method): for each split, parameters fitted on the earlier reviews and the current ones both
+predict the next block. Over all predicted reviews the fitted set is adopted only when (1) its log loss is
+lower by at least `min_z` (2) standard errors of the paired per-review difference, (2) its RMSE(bins) is
+not higher and (3) its predictions' AUC is above chance by `min_auc_z` (3) standard errors: answers that
+do not follow memory (a learner answering at random) still yield *better calibrated* parameters, but
+nothing about memory, so nothing is adopted. The adopted set is then fitted on the whole history.
 """
 
 from __future__ import annotations
