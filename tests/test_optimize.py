@@ -82,7 +82,7 @@ def test_predictions_are_fsrs_rs_own() -> None:
     for i, target, p in zip(chosen, targets, _predict(Params(ODD), data, targets)):
         loss = model.evaluate([data.items[i]]).log_loss
         assert (math.exp(-loss) if target.label else 1 - math.exp(-loss)) == pytest.approx(p, abs=1e-5)
-        assert data.gaps[target.card][target.index] > 0
+        assert data.gaps[target.card][target.review] > 0
 
 
 # --- fit and the adoption rule --------------------------------------------------------------------
@@ -149,6 +149,10 @@ def test_day_clock_counts_local_days_from_the_day_start_hour() -> None:
     assert clock.day(late + timedelta(hours=4)) - clock.day(late) == 0  # 03:30: still the same day
     assert clock.day(late + timedelta(hours=5)) - clock.day(late) == 1  # 04:30: the next day
     assert clock.day(late.astimezone(timezone.utc)) == clock.day(late)
+    fixed = DayClock(timezone(timedelta(hours=8)), 4)  # the fixed-offset fast path agrees
+    for hours in range(0, 24 * 400, 7):
+        moment = late + timedelta(hours=hours, minutes=13)
+        assert fixed.day(moment) == clock.day(moment)
 
 
 # --- persistence ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 
 Bin = tuple[int, int, int]
 
@@ -24,6 +25,7 @@ def log_losses(predictions: Sequence[float], labels: Sequence[int]) -> list[floa
     return [-math.log(p if y else 1 - p) for p, y in zip(predictions, labels, strict=True)]
 
 
+@lru_cache(maxsize=65536)  # few distinct arguments, called once per review
 def benchmark_bin(delta_days: int, long_term_reviews: int, lapses: int) -> Bin:
     """The FSRS benchmark's RMSE bin of a review (fsrs-rs `FSRSItem::r_matrix_index`).
 
