@@ -79,7 +79,7 @@ def test_predictions_are_fsrs_rs_own() -> None:
     chosen = range(0, len(data.targets), 7)
     targets = [data.targets[i] for i in chosen]
     model = rs.FSRS(list(ODD))
-    for i, target, p in zip(chosen, targets, _predict(Params(ODD), data, targets)):
+    for i, target, p in zip(chosen, targets, _predict(Params(ODD), data, targets), strict=True):
         loss = model.evaluate([data.items[i]]).log_loss
         assert (math.exp(-loss) if target.label else 1 - math.exp(-loss)) == pytest.approx(p, abs=1e-5)
         assert data.gaps[target.card][target.review] > 0
@@ -158,7 +158,8 @@ def test_day_clock_counts_local_days_from_the_day_start_hour() -> None:
 # --- persistence ----------------------------------------------------------------------------------
 
 bounded = st.tuples(*(st.floats(lo, hi) for lo, hi in zip(fsrs.scheduler.LOWER_BOUNDS_PARAMETERS,
-                                                              fsrs.scheduler.UPPER_BOUNDS_PARAMETERS)))
+                                                              fsrs.scheduler.UPPER_BOUNDS_PARAMETERS,
+                                                              strict=True)))
 
 
 @settings(max_examples=50, deadline=None)

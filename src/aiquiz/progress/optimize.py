@@ -247,9 +247,9 @@ class _Target(NamedTuple):  # a tuple: a million of them are made quickly and ke
 
 @dataclass(frozen=True)
 class _Data:
-    """A history as FSRS sees it. `reviews[c]` is card c's (rating, days since the previous review);
-    `gaps[c]` the days part of it; `targets` are in time order and `items[i]` is the fsrs-rs item (history up to and including it) of
-    `targets[i]`."""
+    """A history as FSRS sees it. `reviews[c]`: card c's fsrs-rs reviews (rating, days since the previous
+    review), `gaps[c]` their days; `targets` in time order, `items[i]` the fsrs-rs item of `targets[i]`
+    (the card's reviews up to and including it)."""
 
     reviews: tuple[tuple[rs.FSRSReview, ...], ...]
     gaps: tuple[tuple[int, ...], ...]
@@ -301,7 +301,8 @@ def _train(items: Sequence[rs.FSRSItem], relearning_steps: int) -> Params:
 def _for_scheduler(values: Sequence[float]) -> Params:
     """fsrs-rs's f32 values, rounded and kept inside the bounds `fsrs.Scheduler` checks."""
     lower, upper = fsrs.scheduler.LOWER_BOUNDS_PARAMETERS, fsrs.scheduler.UPPER_BOUNDS_PARAMETERS
-    return Params(tuple(min(max(round(float(v), 6), lo), hi) for v, lo, hi in zip(values, lower, upper)))
+    return Params(tuple(min(max(round(float(v), 6), lo), hi)
+                        for v, lo, hi in zip(values, lower, upper, strict=True)))
 
 
 def _predict(params: Params, data: _Data, targets: Sequence[_Target]) -> list[float]:
@@ -309,7 +310,7 @@ def _predict(params: Params, data: _Data, targets: Sequence[_Target]) -> list[fl
     wanted = sorted({t.card for t in targets})
     states = rs.FSRS(list(params.values)).historical_memory_state_batch(
         [rs.FSRSItem(data.reviews[c]) for c in wanted])
-    by_card_index = dict(zip(wanted, states))
+    by_card_index = dict(zip(wanted, states, strict=True))
     decay = -params.values[20]
     factor = 0.9 ** (1 / decay) - 1
     out = []
@@ -336,7 +337,7 @@ def fit(events: Iterable[ReviewEvent], current: Params, *, now: datetime, clock:
         current: The parameters in use now.
         now: The time of the fit; later reviews are left out.
         clock: Where days start (the learner's time zone and day-start hour).
-        min_reviews: The day-separated reviews needed (at least 64 * (splits + 1) is sensible).
+        min_reviews: The day-separated reviews needed (never fewer than 8 per split is asked).
         splits: Time-series splits for the held-out evaluation.
         min_z: How many standard errors the log-loss improvement must reach.
         min_auc_z: How many standard errors above chance the fitted predictions' AUC must reach.
