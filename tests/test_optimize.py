@@ -184,15 +184,16 @@ def test_malformed_parameter_sets_are_refused() -> None:
 
 def _drill_review():  # type: ignore[no-untyped-def]
     try:  # the lead is moving the scheduler from drill/ to progress/
-        from aiquiz.progress.scheduler import fsrs_card_id, review  # type: ignore[import-not-found]
+        from aiquiz.progress.scheduler import (  # type: ignore[import-not-found]
+            Rating, fsrs_card_id, review,
+        )
     except ImportError:
-        from aiquiz.drill.scheduler import fsrs_card_id, review
-    return fsrs_card_id, review
+        from aiquiz.drill.scheduler import Rating, fsrs_card_id, review
+    return Rating, fsrs_card_id, review
 
 
 def test_recompute_with_the_drill_parameters_gives_the_drills_own_state() -> None:
-    fsrs_card_id, review = _drill_review()
-    from aiquiz.drill.scheduler import Rating
+    Rating, fsrs_card_id, review = _drill_review()
     events = [e for e in sim(LearnerProfile(), seed=6, cards=30, days=90) if e.key == "sim/c00007"]
     assert len(events) > 5
     memory = None
