@@ -148,3 +148,21 @@ def test_the_log_keeps_what_was_typed_and_the_interval_given(tmp_path: Path) -> 
         assert row.typed == "Harry Stebings" and row.due_after == recorded.memory.due
         first, reviews, studied = store.studied_since(T0 - timedelta(hours=1))
         assert first == ["d/a"] and reviews == 0 and studied == {"d/a"}
+
+
+def test_merged_reviews_rebuild_the_card_in_time_order_and_a_second_merge_adds_nothing(tmp_path: Path) -> None:
+    from aiquiz.progress.records import NewReview
+    from aiquiz.progress.scheduler import replayer
+
+    replay = replayer(lambda key: 0.9)
+    with Store.open(tmp_path / "p.sqlite3") as store:
+        store.record("d/a", Rating.GOOD, T0 + timedelta(days=3))
+        outside = [NewReview("d/a", Rating.GOOD, T0), NewReview("d/a", Rating.AGAIN, T0 + timedelta(days=1)),
+                   NewReview("d/b", Rating.EASY, T0 + timedelta(hours=2))]
+        assert store.merge_reviews(outside, replay) == (3, 0)
+        assert store.merge_reviews(outside, replay) == (0, 3)
+        expected: Memory | None = None
+        for rating, at in ((Rating.GOOD, T0), (Rating.AGAIN, T0 + timedelta(days=1)), (Rating.GOOD, T0 + timedelta(days=3))):
+            expected = review(expected, "d/a", rating, at)
+        assert store.memory("d/a") == expected and store.memory("d/b") == review(None, "d/b", Rating.EASY, T0 + timedelta(hours=2))
+        assert [r.phase is not None for r in store.reviews(key="d/a")] == [True, True, True]

@@ -56,6 +56,17 @@ class ReviewRecord:
 
 
 @dataclass(frozen=True)
+class NewReview:
+    """A review to merge into the store from elsewhere (an Anki export): card, rating, time, duration, origin."""
+
+    key: str
+    rating: Rating
+    at: datetime
+    duration_ms: int | None = None
+    origin: str = "anki"
+
+
+@dataclass(frozen=True)
 class LeechRule:
     """When a card becomes a leech: after `threshold` lapses; `suspend` it then, or only mark it."""
 

@@ -9,6 +9,7 @@ the result. Fuzzing is off, so a card's state can always be rebuilt by replaying
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import IntEnum
@@ -164,6 +165,22 @@ def review(memory: Memory | None, key: str, rating: Rating, now: datetime,
     card, _log = _scheduler(check_retention(retention), parameters).review_card(
         before._to_fsrs(), fsrs.Rating(int(rating)), review_datetime=_utc(now))
     return Memory._from_fsrs(card)
+
+
+def replayer(retention_for: Callable[[str], float],
+             parameters_for: Callable[[str], Parameters | None] = lambda key: None,
+             ) -> Callable[[str, Memory | None, Rating, datetime], Memory]:
+    """A function reviewing one card as the drill would (for rebuilding states from a review log).
+
+    Args:
+        retention_for: The desired retention of a card key (its deck's setting).
+        parameters_for: The FSRS weights for a card key (None: the defaults).
+    """
+
+    def one(key: str, before: Memory | None, rating: Rating, at: datetime) -> Memory:
+        return review(before, key, rating, at, retention_for(key), parameters_for(key))
+
+    return one
 
 
 def phase_of(memory: Memory | None) -> Phase:

@@ -14,178 +14,27 @@ settings live here too, so every front end shares them.
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
-from aiquiz.progress.records import (LeechRule, Marks, Recorded, ReviewRecord, StoreCorrupt, StoreError,
+from aiquiz.progress.database import (DEFAULT_TIMEOUT, MIGRATIONS, SCHEMA_VERSION, STORE_NAME, _translated,
+                                      store_path)
+from aiquiz.progress.records import (LeechRule, Marks, NewReview, Recorded, ReviewRecord, StoreCorrupt, StoreError,
                                      StoreLocked, StoreNotWritable, StoreTooNew, Undone, UndoRefused, stamp)
-from aiquiz.progress.scheduler import DEFAULT_RETENTION, Memory, Parameters, Phase, Rating, phase_of, review
+from aiquiz.progress.scheduler import (DEFAULT_RETENTION, Memory, Parameters, Phase, Rating, fsrs_card_id,
+                                       phase_of, review)
+from aiquiz.progress.store_extras import StoreExtras
 
-__all__ = ["LeechRule", "Marks", "Recorded", "ReviewRecord", "Store", "StoreCorrupt", "StoreError", "StoreLocked",
-           "StoreNotWritable", "StoreTooNew", "Undone", "UndoRefused", "store_path", "STORE_NAME"]
+Replay = Callable[[str, "Memory | None", Rating, datetime], Memory]
 
-STORE_NAME = "progress.sqlite3"
-DEFAULT_TIMEOUT = 10.0
-
-# Each entry upgrades the schema by one version; never edit a released entry, append a new one.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (  # 1: card states and the review log
-        "CREATE TABLE cards (key TEXT PRIMARY KEY, card_id INTEGER NOT NULL, phase INTEGER NOT NULL,"
-        " due TEXT NOT NULL, memory TEXT NOT NULL, updated TEXT NOT NULL)",
-        "CREATE TABLE reviews (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL,"
-        " card_id INTEGER NOT NULL, rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),"
-        " reviewed_at TEXT NOT NULL, duration_ms INTEGER)",
-        "CREATE INDEX reviews_by_key ON reviews (key)",
-    ),
-    (  # 2: the phase a card was in when reviewed (retention counts reviews of learned cards only)
-        "ALTER TABLE reviews ADD COLUMN phase INTEGER",
-        "UPDATE reviews SET phase = 0 WHERE id IN (SELECT MIN(id) FROM reviews GROUP BY key)",
-        "CREATE INDEX reviews_by_time ON reviews (reviewed_at)",
-    ),
-    (  # 3: exact undo, typed answers, intervals given; marks (bury, suspend, flag, leech); settings
-        "ALTER TABLE reviews ADD COLUMN typed TEXT",
-        "ALTER TABLE reviews ADD COLUMN due_after TEXT",
-        "ALTER TABLE reviews ADD COLUMN state_before TEXT",  # JSON: the Memory, or null for a new card
-        "ALTER TABLE reviews ADD COLUMN marks_before TEXT",  # JSON of the marks row when the review changed it
-        "CREATE TABLE marks (key TEXT PRIMARY KEY, suspended INTEGER NOT NULL DEFAULT 0, buried_until TEXT,"
-        " flag TEXT, flagged_at TEXT, leech INTEGER NOT NULL DEFAULT 0)",
-        "CREATE TABLE settings (scope TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
-        " PRIMARY KEY (scope, name))",
-        "CREATE INDEX cards_by_due ON cards (due)",
-    ),
-)
-SQLITE_MAGIC = b"SQLite format 3\x00"
-SCHEMA_VERSION = len(MIGRATIONS)
+__all__ = ["DEFAULT_TIMEOUT", "MIGRATIONS", "SCHEMA_VERSION", "STORE_NAME", "LeechRule", "Marks", "NewReview",
+           "Recorded", "ReviewRecord", "Store", "StoreCorrupt", "StoreError", "StoreLocked", "StoreNotWritable",
+           "StoreTooNew", "Undone", "UndoRefused", "store_path"]
 
 
-def store_path(option: Path | None, env: Mapping[str, str]) -> Path:
-    """Where the progress store is.
-
-    Args:
-        option: `--store PATH` (a file, or a folder to hold progress.sqlite3), if given.
-        env: The environment; `AIQUIZ_HOME` names a folder for the store.
-
-    Returns:
-        The option; else $AIQUIZ_HOME/progress.sqlite3; else the user data folder's progress.sqlite3.
-    """
-    if option is not None:
-        return option / STORE_NAME if option.is_dir() else option
-    if env.get("AIQUIZ_HOME"):
-        return Path(env["AIQUIZ_HOME"]) / STORE_NAME
-    import platformdirs
-
-    return platformdirs.user_data_path("aiquiz", appauthor=False) / STORE_NAME
-
-
-
-
-class Store:
+class Store(StoreExtras):
     """An open progress store; use `Store.open()` and close it (or use it as a context manager)."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float) -> None:
-        self._conn = conn
-        self.path = path
-        self.timeout = timeout
-
-    @classmethod
-    def open(cls, path: Path, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> Store:
-        """Open the store at `path`, creating it (and its folder) or upgrading its schema as needed.
-
-        `check=False` skips SQLite's integrity check (for quick read-only questions such as `aiquiz due`).
-
-        Raises:
-            StoreError: (one of its kinds) the store cannot be used; the file is left untouched.
-        """
-        if path.is_dir():
-            raise StoreNotWritable(f"{path}: is a folder, not a progress store file")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StoreNotWritable(f"{path.parent}: cannot create the store's folder ({err.strerror})") from None
-        if path.exists():
-            _check_header(path)
-            if not os.access(path, os.W_OK):
-                raise StoreNotWritable(f"{path}: the progress store is read-only; aiquiz needs to write to it")
-        with _translated(path, timeout):
-            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-            store = cls(conn, path, timeout)
-            try:
-                store._prepare(check)
-            except BaseException:
-                conn.close()
-                raise
-        return store
-
-    def _prepare(self, thorough: bool = True) -> None:
-        conn = self._conn
-        check = conn.execute("PRAGMA quick_check").fetchall() if thorough else [("ok",)]
-        if check != [("ok",)]:
-            detail = " ".join(str(check[0][0]).split())
-            raise StoreCorrupt(f"{self.path}: the progress store is damaged ({detail}); "
-                               "it was left untouched: restore your backup or move it away")
-        self._version()  # refuse foreign files and newer schemas before writing anything
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        if self._version() < SCHEMA_VERSION:
-            self._migrate()
-
-    def _version(self) -> int:
-        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not tables:
-            return 0
-        if "schema_version" not in tables:
-            raise StoreCorrupt(f"{self.path}: this SQLite file is not an aiquiz progress store; "
-                               "it was left untouched: choose another path with --store")
-        row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        version = int(row[0] or 0)
-        if version > SCHEMA_VERSION:
-            raise StoreTooNew(f"{self.path}: the progress store has schema version {version}, newer than this "
-                              f"aiquiz knows ({SCHEMA_VERSION}); upgrade aiquiz. The store was left untouched")
-        return version
-
-    def _migrate(self) -> None:
-        with self._transaction():
-            version = self._version()  # again, inside the lock: another drill may have migrated meanwhile
-            if version == 0:
-                self._conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                self._conn.execute("INSERT INTO schema_version VALUES (0)")
-            for statements in MIGRATIONS[version:]:
-                for statement in statements:
-                    self._conn.execute(statement)
-            self._conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        """Close the connection (everything is already committed)."""
-        self._conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def version(self) -> int:
-        """The schema version of the open store."""
-        with _translated(self.path, self.timeout):
-            return self._version()
 
     def memories(self) -> dict[str, Memory]:
         """Every studied card's state, by key (cards no longer in any deck included).
@@ -351,89 +200,78 @@ class Store:
                 " GROUP BY deck ORDER BY deck", (stamp(now), stamp(now), stamp(until), stamp(now))).fetchall()
         return [(deck, int(n), int(later)) for deck, n, later in rows]
 
-    # --- marks -----------------------------------------------------------------------------------
+    # --- rebuilding states: imported reviews, new parameters ---------------------------------------
 
-    def marks(self) -> dict[str, Marks]:
-        """Every card with a mark (suspended, buried, flagged or leech), by key."""
-        with _translated(self.path, self.timeout):
-            rows = self._conn.execute(
-                "SELECT key, suspended, buried_until, flag, flagged_at, leech FROM marks").fetchall()
-        return {r[0]: Marks.from_row(r) for r in rows}
+    def merge_reviews(self, rows: Iterable[NewReview], replay: Replay) -> tuple[int, int]:
+        """Add reviews from elsewhere and rebuild the states of the cards they touch, in one transaction.
 
-    def _marks(self, key: str) -> Marks:
-        row = self._conn.execute("SELECT key, suspended, buried_until, flag, flagged_at, leech FROM marks"
-                                 " WHERE key = ?", (key,)).fetchone()
-        return Marks(key) if row is None else Marks.from_row(row)
+        A review already in the store (same card, same time to the microsecond) is not added again.
 
-    def _put_marks(self, marks: Marks) -> None:
-        if marks.empty:
-            self._conn.execute("DELETE FROM marks WHERE key = ?", (marks.key,))
-            return
-        self._conn.execute(
-            "INSERT INTO marks (key, suspended, buried_until, flag, flagged_at, leech) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET suspended = excluded.suspended, buried_until = excluded.buried_until,"
-            " flag = excluded.flag, flagged_at = excluded.flagged_at, leech = excluded.leech",
-            (marks.key, int(marks.suspended), None if marks.buried_until is None else stamp(marks.buried_until),
-             marks.flag, None if marks.flagged_at is None else stamp(marks.flagged_at), int(marks.leech)))
-
-    def change_marks(self, key: str, **changes: Any) -> Marks:
-        """Set some of a card's marks (suspended, buried_until, flag, flagged_at, leech) in one transaction.
+        Args:
+            rows: The reviews to add, in any order.
+            replay: How one review changes a card's state (key, state before, rating, time) -> state after.
 
         Returns:
-            The card's marks before the change.
+            (reviews added, reviews already present).
+
+        Raises:
+            StoreError: nothing was written.
         """
+        added = present = 0
+        touched: set[str] = set()
         with _translated(self.path, self.timeout), self._transaction():
-            before = self._marks(key)
-            self._put_marks(replace(before, **changes))
-        return before
+            for row in rows:
+                at = stamp(row.at)
+                exists = self._conn.execute("SELECT 1 FROM reviews WHERE key = ? AND reviewed_at = ? LIMIT 1",
+                                            (row.key, at)).fetchone()
+                if exists:
+                    present += 1
+                    continue
+                self._conn.execute(
+                    "INSERT INTO reviews (key, card_id, rating, reviewed_at, duration_ms, origin) VALUES"
+                    " (?, ?, ?, ?, ?, ?)", (row.key, fsrs_card_id(row.key), int(row.rating), at, row.duration_ms,
+                                            row.origin))
+                added += 1
+                touched.add(row.key)
+            for key in sorted(touched):
+                self._rebuild(key, replay)
+        return added, present
 
-    # --- settings --------------------------------------------------------------------------------
+    def rebuild(self, keys: Iterable[str], replay: Replay) -> int:
+        """Recompute the states of cards `keys` from their reviews in time order (after new parameters), in
+        one transaction; each review row gets the phase, state before and due date of the replay.
 
-    def setting_rows(self) -> list[tuple[str, str, str]]:
-        """The stored settings as (scope, name, value text); scope "" is global, else a deck id."""
+        Returns:
+            How many cards were rebuilt.
+        """
+        count = 0
+        with _translated(self.path, self.timeout), self._transaction():
+            for key in keys:
+                count += self._rebuild(key, replay)
+        return count
+
+    def _rebuild(self, key: str, replay: Replay) -> int:
+        rows = self._conn.execute("SELECT id, rating, reviewed_at FROM reviews WHERE key = ?"
+                                  " ORDER BY reviewed_at, id", (key,)).fetchall()
+        memory: Memory | None = None
+        for rid, rating, at in rows:
+            before = memory
+            memory = replay(key, before, Rating(rating), datetime.fromisoformat(at))
+            self._conn.execute("UPDATE reviews SET phase = ?, state_before = ?, due_after = ? WHERE id = ?",
+                               (int(phase_of(before)), json.dumps(None if before is None else before.to_dict()),
+                                stamp(memory.due), rid))
+        if memory is None:
+            return 0
+        self._conn.execute(
+            "INSERT INTO cards (key, card_id, phase, due, memory, updated) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET card_id = excluded.card_id, phase = excluded.phase,"
+            " due = excluded.due, memory = excluded.memory, updated = excluded.updated",
+            (key, memory.card_id, int(memory.phase), stamp(memory.due), json.dumps(memory.to_dict()),
+             stamp(memory.last_review or memory.due)))
+        return 1
+
+    def reviewed_keys(self) -> list[str]:
+        """Every card key with at least one review."""
         with _translated(self.path, self.timeout):
-            return [tuple(r) for r in self._conn.execute(  # type: ignore[misc]
-                "SELECT scope, name, value FROM settings ORDER BY scope, name").fetchall()]
+            return [r[0] for r in self._conn.execute("SELECT DISTINCT key FROM reviews ORDER BY key")]
 
-    def put_setting(self, scope: str, name: str, value: str | None) -> None:
-        """Store a setting's value text (None: remove it, so the default or global value applies)."""
-        with _translated(self.path, self.timeout), self._transaction():
-            if value is None:
-                self._conn.execute("DELETE FROM settings WHERE scope = ? AND name = ?", (scope, name))
-            else:
-                self._conn.execute("INSERT INTO settings (scope, name, value) VALUES (?, ?, ?) ON CONFLICT"
-                                   " (scope, name) DO UPDATE SET value = excluded.value", (scope, name, value))
-
-
-def _check_header(path: Path) -> None:
-    """Refuse an existing file that is not an SQLite database, whatever its size (SQLite would take an
-    empty or very short file for a new database and write over it)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(len(SQLITE_MAGIC))
-    except OSError as err:
-        raise StoreNotWritable(f"{path}: cannot read the progress store ({err.strerror})") from None
-    if head != SQLITE_MAGIC:
-        size = path.stat().st_size
-        what = "an empty file" if size == 0 else f"a {size}-byte file that is not a database"
-        raise StoreCorrupt(f"{path}: {what}, not an aiquiz progress store; it was left untouched: "
-                           "choose another path with --store")
-
-
-@contextmanager
-def _translated(path: Path, timeout: float) -> Iterator[None]:
-    """Turn sqlite3's errors into the store's typed errors, with a message a learner can act on."""
-    try:
-        yield
-    except sqlite3.Error as err:
-        name = getattr(err, "sqlite_errorname", "") or ""
-        text = str(err)
-        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-            raise StoreLocked(f"{path}: the progress store is busy (locked by another program for over "
-                              f"{timeout:g} s); close the other drill and try again") from None
-        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
-            raise StoreNotWritable(f"{path}: cannot write the progress store ({text})") from None
-        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-            raise StoreCorrupt(f"{path}: not a readable progress store ({text}); it was left untouched: "
-                               "restore your backup or move it away") from None
-        raise StoreError(f"{path}: the progress store failed ({text})") from None

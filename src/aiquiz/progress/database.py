@@ -1,0 +1,219 @@
+"""The progress store's database: opening (refusing what is not an aiquiz store), the schema and its
+migrations, write transactions, and SQLite's errors turned into typed ones. The only sqlite3 user, with
+store.py and store_extras.py which build on it.
+
+Cards are keyed by `deck/card`, so a reworded card keeps its progress and a removed one keeps its history.
+Each write is one transaction (BEGIN IMMEDIATE), committed with the WAL synced. A store that is corrupt,
+locked, newer or read-only raises a typed error and is never overwritten or reset; so is any existing file
+that is not an SQLite database.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from aiquiz.progress.records import StoreCorrupt, StoreError, StoreLocked, StoreNotWritable, StoreTooNew
+
+STORE_NAME = "progress.sqlite3"
+DEFAULT_TIMEOUT = 10.0
+
+# Each entry upgrades the schema by one version; never edit a released entry, append a new one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # 1: card states and the review log
+        "CREATE TABLE cards (key TEXT PRIMARY KEY, card_id INTEGER NOT NULL, phase INTEGER NOT NULL,"
+        " due TEXT NOT NULL, memory TEXT NOT NULL, updated TEXT NOT NULL)",
+        "CREATE TABLE reviews (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL,"
+        " card_id INTEGER NOT NULL, rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),"
+        " reviewed_at TEXT NOT NULL, duration_ms INTEGER)",
+        "CREATE INDEX reviews_by_key ON reviews (key)",
+    ),
+    (  # 2: the phase a card was in when reviewed (retention counts reviews of learned cards only)
+        "ALTER TABLE reviews ADD COLUMN phase INTEGER",
+        "UPDATE reviews SET phase = 0 WHERE id IN (SELECT MIN(id) FROM reviews GROUP BY key)",
+        "CREATE INDEX reviews_by_time ON reviews (reviewed_at)",
+    ),
+    (  # 3: exact undo, typed answers, intervals given; marks (bury, suspend, flag, leech); settings
+        "ALTER TABLE reviews ADD COLUMN typed TEXT",
+        "ALTER TABLE reviews ADD COLUMN due_after TEXT",
+        "ALTER TABLE reviews ADD COLUMN state_before TEXT",  # JSON: the Memory, or null for a new card
+        "ALTER TABLE reviews ADD COLUMN marks_before TEXT",  # JSON of the marks row when the review changed it
+        "CREATE TABLE marks (key TEXT PRIMARY KEY, suspended INTEGER NOT NULL DEFAULT 0, buried_until TEXT,"
+        " flag TEXT, flagged_at TEXT, leech INTEGER NOT NULL DEFAULT 0)",
+        "CREATE TABLE settings (scope TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
+        " PRIMARY KEY (scope, name))",
+        "CREATE INDEX cards_by_due ON cards (due)",
+    ),
+    (  # 4: reviews from elsewhere (Anki), found by card and time; FSRS parameter sets adopted by optimize
+        "ALTER TABLE reviews ADD COLUMN origin TEXT",  # NULL: the drill; 'anki': imported
+        "CREATE INDEX reviews_by_key_time ON reviews (key, reviewed_at)",
+        "CREATE TABLE parameters (id INTEGER PRIMARY KEY AUTOINCREMENT, adopted_at TEXT NOT NULL,"
+        " reviews INTEGER NOT NULL, data TEXT NOT NULL, reverted INTEGER NOT NULL DEFAULT 0)",
+    ),
+)
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SCHEMA_VERSION = len(MIGRATIONS)
+
+def store_path(option: Path | None, env: Mapping[str, str]) -> Path:
+    """Where the progress store is.
+
+    Args:
+        option: `--store PATH` (a file, or a folder to hold progress.sqlite3), if given.
+        env: The environment; `AIQUIZ_HOME` names a folder for the store.
+
+    Returns:
+        The option; else $AIQUIZ_HOME/progress.sqlite3; else the user data folder's progress.sqlite3.
+    """
+    if option is not None:
+        return option / STORE_NAME if option.is_dir() else option
+    if env.get("AIQUIZ_HOME"):
+        return Path(env["AIQUIZ_HOME"]) / STORE_NAME
+    import platformdirs
+
+    return platformdirs.user_data_path("aiquiz", appauthor=False) / STORE_NAME
+
+
+
+
+D = TypeVar("D", bound="Database")
+
+
+class Database:
+    """An open progress database; use `Store.open()` and close it (or use it as a context manager)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float) -> None:
+        self._conn = conn
+        self.path = path
+        self.timeout = timeout
+
+    @classmethod
+    def open(cls: type[D], path: Path, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> D:
+        """Open the store at `path`, creating it (and its folder) or upgrading its schema as needed.
+
+        `check=False` skips SQLite's integrity check (for quick read-only questions such as `aiquiz due`).
+
+        Raises:
+            StoreError: (one of its kinds) the store cannot be used; the file is left untouched.
+        """
+        if path.is_dir():
+            raise StoreNotWritable(f"{path}: is a folder, not a progress store file")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreNotWritable(f"{path.parent}: cannot create the store's folder ({err.strerror})") from None
+        if path.exists():
+            _check_header(path)
+            if not os.access(path, os.W_OK):
+                raise StoreNotWritable(f"{path}: the progress store is read-only; aiquiz needs to write to it")
+        with _translated(path, timeout):
+            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+            store = cls(conn, path, timeout)
+            try:
+                store._prepare(check)
+            except BaseException:
+                conn.close()
+                raise
+        return store
+
+    def _prepare(self, thorough: bool = True) -> None:
+        conn = self._conn
+        check = conn.execute("PRAGMA quick_check").fetchall() if thorough else [("ok",)]
+        if check != [("ok",)]:
+            detail = " ".join(str(check[0][0]).split())
+            raise StoreCorrupt(f"{self.path}: the progress store is damaged ({detail}); "
+                               "it was left untouched: restore your backup or move it away")
+        self._version()  # refuse foreign files and newer schemas before writing anything
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        if self._version() < SCHEMA_VERSION:
+            self._migrate()
+
+    def _version(self) -> int:
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return 0
+        if "schema_version" not in tables:
+            raise StoreCorrupt(f"{self.path}: this SQLite file is not an aiquiz progress store; "
+                               "it was left untouched: choose another path with --store")
+        row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        version = int(row[0] or 0)
+        if version > SCHEMA_VERSION:
+            raise StoreTooNew(f"{self.path}: the progress store has schema version {version}, newer than this "
+                              f"aiquiz knows ({SCHEMA_VERSION}); upgrade aiquiz. The store was left untouched")
+        return version
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            version = self._version()  # again, inside the lock: another drill may have migrated meanwhile
+            if version == 0:
+                self._conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                self._conn.execute("INSERT INTO schema_version VALUES (0)")
+            for statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    self._conn.execute(statement)
+            self._conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Close the connection (everything is already committed)."""
+        self._conn.close()
+
+    def __enter__(self: D) -> D:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def version(self) -> int:
+        """The schema version of the open store."""
+        with _translated(self.path, self.timeout):
+            return self._version()
+
+def _check_header(path: Path) -> None:
+    """Refuse an existing file that is not an SQLite database, whatever its size (SQLite would take an
+    empty or very short file for a new database and write over it)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as err:
+        raise StoreNotWritable(f"{path}: cannot read the progress store ({err.strerror})") from None
+    if head != SQLITE_MAGIC:
+        size = path.stat().st_size
+        what = "an empty file" if size == 0 else f"a {size}-byte file that is not a database"
+        raise StoreCorrupt(f"{path}: {what}, not an aiquiz progress store; it was left untouched: "
+                           "choose another path with --store")
+
+
+@contextmanager
+def _translated(path: Path, timeout: float) -> Iterator[None]:
+    """Turn sqlite3's errors into the store's typed errors, with a message a learner can act on."""
+    try:
+        yield
+    except sqlite3.Error as err:
+        name = getattr(err, "sqlite_errorname", "") or ""
+        text = str(err)
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+            raise StoreLocked(f"{path}: the progress store is busy (locked by another program for over "
+                              f"{timeout:g} s); close the other drill and try again") from None
+        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+            raise StoreNotWritable(f"{path}: cannot write the progress store ({text})") from None
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            raise StoreCorrupt(f"{path}: not a readable progress store ({text}); it was left untouched: "
+                               "restore your backup or move it away") from None
+        raise StoreError(f"{path}: the progress store failed ({text})") from None
+
