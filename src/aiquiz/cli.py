@@ -201,9 +201,9 @@ def schema() -> None:
 
 def _register() -> None:
     """Add the study commands (drill, stats, due, card, undo, config, ...) defined in cli_study."""
-    from aiquiz import cli_study
+    from aiquiz import cli_study, cli_tuning
 
-    for command in cli_study.COMMANDS:
+    for command in (*cli_study.COMMANDS, *cli_tuning.COMMANDS):
         app.command(**command.options)(command.function)
 
 

@@ -17,11 +17,11 @@ from typing import Protocol
 from aiquiz.drill import session
 from aiquiz.drill.grading import Judgement, Reply, judge
 from aiquiz.model import Deck, LangMode
-from aiquiz.progress import history
+from aiquiz.progress import history, tuning
 from aiquiz.progress.days import allowance, next_day_start
 from aiquiz.progress.records import LeechRule, Recorded, Undone, UndoRefused
 from aiquiz.progress.related import related_map
-from aiquiz.progress.scheduler import Memory, Rating
+from aiquiz.progress.scheduler import Memory, Parameters, Rating
 from aiquiz.progress.settings import LeechAction, Settings
 from aiquiz.progress.store import Store
 from aiquiz.select import Picked
@@ -81,6 +81,7 @@ class DrillResult:
     interrupted: bool = False
     plan: session.Plan | None = None
     leeches: tuple[str, ...] = ()
+    refit: tuning.Optimized | None = None
 
 
 class DrillUI(Protocol):
@@ -108,6 +109,7 @@ class _Loop:
     last: tuple[Rating, Memory] | None = None
     leeches: list[str] = field(default_factory=list)
     dropped: set[str] = field(default_factory=set)  # buried or suspended in this session: gone after an undo too
+    parameters: Callable[[str], Parameters | None] = lambda key: None
 
 
 def plan_day(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, settings: Settings, now: datetime,
@@ -149,7 +151,7 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
         ui.notice_removed(removed)
     now = clock()
     plan = plan_day(decks, picked, store, settings, now, options)
-    loop = _Loop(session.start(plan.queue, now))
+    loop = _Loop(session.start(plan.queue, now), parameters=tuning.parameters_for(tuning.parameters_in_use(store)))
     by_key = {p.key: p for p in picked}
     interrupted = False
     try:
@@ -157,8 +159,11 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
             pass  # the state is kept after every commit: a Ctrl-C summary counts them all
     except KeyboardInterrupt:
         interrupted = True
+    refit = None
+    if loop.undo and not interrupted and tuning.refit_due(store, settings):
+        refit = tuning.optimize(store, settings, clock())  # the evaluated fit; adopts only a better set
     summary = session.summarize(loop.state, store.memories(), [p.key for p in picked], clock())
-    return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches))
+    return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit)
 
 
 def _step(loop: _Loop, by_key: dict[str, Picked], store: Store, ui: DrillUI, clock: Callable[[], datetime],
@@ -188,7 +193,7 @@ def _step(loop: _Loop, by_key: dict[str, Picked], store: Store, ui: DrillUI, clo
     retention = options.retention if options.retention is not None else settings.retention_for(deck)
     rule = LeechRule(settings.leech_threshold, settings.leech_action is LeechAction.SUSPEND)
     recorded = store.record(item.key, rating, now, int((now - started).total_seconds() * 1000), retention,
-                            typed=_typed(reply), leech=rule)
+                            typed=_typed(reply), parameters=loop.parameters(item.key), leech=rule)
     loop.undo.append((loop.state, recorded))
     loop.state = session.answer(loop.state, item.key, rating, recorded.memory, now)
     loop.last = (rating, recorded.memory)

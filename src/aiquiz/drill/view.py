@@ -16,6 +16,8 @@ from rich.text import Text
 from aiquiz.drill.grading import Judgement, Reply
 from aiquiz.drill.runner import DrillResult, Shown
 from aiquiz.drill.session import Plan
+from aiquiz.progress.optimize import FitOutcome
+from aiquiz.progress.tuning import Optimized
 from aiquiz.judge import Match, Segment, SegmentKind
 from aiquiz.progress.scheduler import Rating
 from aiquiz.model import (CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text as CardText,
@@ -322,6 +324,8 @@ def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
     if s.new_waiting:
         nxt += f" {plural(s.new_waiting, 'new card')} waiting."
     lines.append(Text(nxt))
+    if result.refit is not None:
+        lines.append(refit_text(result.refit))
     if result.leeches:
         lines.append(Text(f"New leeches: {', '.join(result.leeches)} (aiquiz leeches)", style="red"))
     note = day_note(result.plan)
@@ -330,6 +334,32 @@ def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
     elif result.queued == 0:
         lines.append(Text("Use --new N for more new cards, or --cram to study without waiting.", style="dim"))
     return lines
+
+
+def refit_text(refit: Optimized) -> Text:
+    """The summary line of the automatic re-fit of FSRS to the learner's reviews."""
+    outcome = refit.outcome
+    if refit.adopted is not None:
+        return Text(f"FSRS re-fitted to your {outcome.reviews} reviews: the new parameters predict your memory "
+                    f"better on reviews the fit never saw, so they are in use ({refit.rebuilt} cards "
+                    "rescheduled; aiquiz optimize --history, --revert).", style="green")
+    return Text(f"FSRS re-fit on your {outcome.reviews} reviews: kept the current parameters "
+                f"({verdict_reason(outcome)}).", style="dim")
+
+
+def verdict_reason(outcome: FitOutcome) -> str:
+    """Why a fit was not adopted, in words."""
+    match outcome.verdict.name:
+        case "NOT_ENOUGH_HISTORY":
+            return (f"{outcome.usable_reviews} reviews on a later day than the card's previous one; "
+                    f"a fit needs {outcome.needed}")
+        case "NOT_BETTER":
+            return "the fitted set did not predict better on held-out reviews"
+        case "WORSE_RMSE":
+            return "the fitted set was worse calibrated on held-out reviews"
+        case "NO_MEMORY_SIGNAL":
+            return "your answers show no pattern of memory for a fit to learn"
+    return "adopted"
 
 
 def removed_text(keys: tuple[str, ...] | list[str]) -> Text:

@@ -270,6 +270,11 @@ class Store(StoreExtras):
              stamp(memory.last_review or memory.due)))
         return 1
 
+    def review_count(self) -> int:
+        """How many reviews the log holds."""
+        with _translated(self.path, self.timeout):
+            return int(self._conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0])
+
     def reviewed_keys(self) -> list[str]:
         """Every card key with at least one review."""
         with _translated(self.path, self.timeout):
