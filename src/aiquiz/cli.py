@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import EXIT_INVALID, DeckOpt, LangOpt, PathsArg, TagOpt, _err, _errors, load
+from aiquiz.cli_common import EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, load
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck, Kind
@@ -166,6 +166,10 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
          out: Annotated[Path, typer.Option(help="The .apkg to write.")] = Path("dist/aiquiz.apkg"),
          type_answers: Annotated[bool, typer.Option(
              "--type-answers", help="Basic and cloze cards ask you to type the answer (Anki compares it).")] = False,
+         with_progress: Annotated[bool, typer.Option(
+             "--with-progress", help="Carry your drill progress (scheduling, review log) for Anki's "
+                                     "\"Import any learning progress\".")] = False,
+         store: StoreOpt = None,
          ) -> None:
     """Export an Anki package (.apkg); re-importing it updates notes in place and keeps your reviews."""
     import os
@@ -176,10 +180,15 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
         from aiquiz.select import Filters
 
         decks = load(paths)
+        progress = None
+        if with_progress:
+            from aiquiz.cli_sync import load_progress
+
+            progress = load_progress(store)
         # The package being replaced is the record of what was last imported: changed notes get newer.
         report = build_apkg(decks, out, filters=Filters(decks=tuple(deck or ()), tags=tuple(tag or ())),
                             lang=LangMode(lang), build_time=default_build_time(decks, os.environ),
-                            type_answers=type_answers, previous=out)
+                            type_answers=type_answers, previous=out, progress=progress)
         for d in report.decks:
             kinds = ", ".join(f"{k.value} {n}" for k, n in d.notes if n)
             typer.echo(f"{d.id}: {d.note_count} notes ({kinds}), {d.cards} cards -> {d.name}")
@@ -187,6 +196,10 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
         if report.since is not None and report.since.new < report.notes:  # there was a previous package
             typer.echo(f"Since the previous package: {report.since.changed} changed, {report.since.new} new, "
                        f"{report.since.unchanged} unchanged.")
+        if progress is not None:
+            from aiquiz.cli_sync import progress_lines
+
+            typer.echo("\n".join(progress_lines(report)))
 
 
 @app.command(hidden=True)
@@ -201,9 +214,9 @@ def schema() -> None:
 
 def _register() -> None:
     """Add the study commands (drill, stats, due, card, undo, config, ...) defined in cli_study."""
-    from aiquiz import cli_study, cli_tuning
+    from aiquiz import cli_study, cli_sync, cli_tuning
 
-    for command in (*cli_study.COMMANDS, *cli_tuning.COMMANDS):
+    for command in (*cli_study.COMMANDS, *cli_tuning.COMMANDS, *cli_sync.COMMANDS):
         app.command(**command.options)(command.function)
 
 

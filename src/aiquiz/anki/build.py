@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from aiquiz.anki.fields import card_tags, literal, note_fields, text_html
 from aiquiz.anki.history import History, Restamped, read_history, restamp
-from aiquiz.anki.notetypes import note_model, stable_id
+from aiquiz.anki.notetypes import note_guid, note_model, stable_id
 from aiquiz.anki.preset import PRESET, install_preset
 from aiquiz.errors import AiquizError, UsageError
 from aiquiz.model import AnyCard, Deck, Kind, LangMode
@@ -36,6 +36,8 @@ from aiquiz.select import Filters, select_cards
 
 if TYPE_CHECKING:
     import genanki
+
+    from aiquiz.anki.progress_export import ExportSummary, ProgressExport
 
 ROOT_DECK = "AI Interviews"
 ROOT_DECK_ID = stable_id("deck", f"::{ROOT_DECK}")  # "::" cannot occur in a deck id
@@ -65,6 +67,7 @@ class BuildReport:
     build_time: int
     decks: tuple[DeckSummary, ...]
     since: Restamped | None = None
+    progress: ExportSummary | None = None
 
     @property
     def notes(self) -> int:
@@ -121,7 +124,7 @@ def default_build_time(decks: Sequence[Deck], environ: Mapping[str, str]) -> int
 
 def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filters(),
                lang: LangMode = LangMode.EN, build_time: int, type_answers: bool = False,
-               previous: Path | None = None) -> BuildReport:
+               previous: Path | None = None, progress: ProgressExport | None = None) -> BuildReport:
     """Write the selected cards as an Anki package, atomically.
 
     Args:
@@ -134,6 +137,8 @@ def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filt
         previous: The package an earlier build wrote (usually `out_path`; the CLI passes it), whose
             note times this build continues (see `history`). None, or a missing file: every note
             and note type gets `build_time`.
+        progress: The learner's progress to carry (`progress_export.progress_export`): studied cards get
+            their scheduling and review log. None: every card is new, and the bytes are as without it.
 
     Returns:
         A BuildReport: the path, the time, the notes and cards per deck, and (with `previous`) how
@@ -156,14 +161,15 @@ def build_apkg(decks: Sequence[Deck], out_path: Path, *, filters: Filters = Filt
     history = read_history(Path(previous)) if previous is not None else History()
     with tempfile.TemporaryDirectory(prefix="aiquiz-anki-") as scratch:
         collection = Path(scratch) / "collection.anki2"
-        summaries, since = _write_collection(collection, list(by_deck.values()), LangMode(lang), build_time,
-                                             type_answers, history)
+        summaries, since, sent = _write_collection(collection, list(by_deck.values()), LangMode(lang), build_time,
+                                                   type_answers, history, progress)
         _write_atomic(Path(out_path), lambda out: _write_zip(out, collection, build_time))
-    return BuildReport(Path(out_path), build_time, tuple(summaries), since if previous is not None else None)
+    return BuildReport(Path(out_path), build_time, tuple(summaries), since if previous is not None else None, sent)
 
 
 def _write_collection(path: Path, groups: list[tuple[Deck, list[AnyCard]]], mode: LangMode,
-                      build_time: int, typed: bool, history: History) -> tuple[list[DeckSummary], Restamped]:
+                      build_time: int, typed: bool, history: History, progress: ProgressExport | None = None,
+                      ) -> tuple[list[DeckSummary], Restamped, ExportSummary | None]:
     """Write the package's collection.anki2 (SQLite) with every time pinned; return what each deck holds."""
     import genanki
 
@@ -184,10 +190,15 @@ def _write_collection(path: Path, groups: list[tuple[Deck, list[AnyCard]]], mode
             deck_ids.append(gdeck.deck_id)
         install_preset(conn, PRESET, deck_ids)
         since = restamp(conn, history, build_time)
+        sent = None
+        if progress is not None:  # after genanki: it cannot write scheduling (genanki #147)
+            from aiquiz.anki.progress_export import write_progress
+
+            sent = write_progress(conn, progress)
         conn.commit()
     finally:
         conn.close()
-    return summaries, since
+    return summaries, since, sent
 
 
 def _genanki_deck(deck: Deck, cards: list[AnyCard], mode: LangMode, models: Mapping[Kind, genanki.Model],
@@ -201,7 +212,7 @@ def _genanki_deck(deck: Deck, cards: list[AnyCard], mode: LangMode, models: Mapp
     card_count = 0
     for card in cards:
         note = genanki.Note(model=models[card.kind], fields=note_fields(deck, card, mode, typed),
-                            tags=card_tags(deck, card), guid=genanki.guid_for("aiquiz", deck.id, card.id),
+                            tags=card_tags(deck, card), guid=note_guid(deck.id, card.id),
                             due=next(position))
         gdeck.add_note(note)
         counts[card.kind] += 1

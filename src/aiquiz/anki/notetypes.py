@@ -82,6 +82,17 @@ def stable_id(namespace: str, name: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
 
 
+def note_guid(deck_id: str, card_id: str) -> str:
+    """The Anki note GUID of a card: genanki's `guid_for("aiquiz", deck id, card id)`.
+
+    It ties a note in any package or collection to the card `deck/card`, whatever the note's text,
+    language or note type; the progress exchange matches notes by it.
+    """
+    import genanki
+
+    return str(genanki.guid_for("aiquiz", deck_id, card_id))
+
+
 def _resource(name: str) -> str:
     return (resources.files("aiquiz") / _TEMPLATES / name).read_text(encoding="utf-8")
 
