@@ -33,24 +33,27 @@ def import_(file: Annotated[Path, typer.Argument(help="An .apkg exported from An
                                                   "nothing.")] = False) -> None:
     """Bring your Anki reviews of aiquiz cards into the drill's progress store (importing twice adds nothing)."""
     with _errors():
-        from aiquiz.anki.progress_import import import_package
-        from aiquiz.progress.settings import from_rows
+        from aiquiz.anki.progress_import import apply_import, read_package
+        from aiquiz.progress.settings import Settings, from_rows
         from aiquiz.progress.store import Store
 
-        decks = load(paths)
+        read = read_package(file, load(paths))  # all of it, before the store is opened
         path = _store_path(store)
-        with Store.open(path) as opened:
-            report = import_package(file, decks, opened, from_rows(opened.setting_rows()), dry_run=dry_run)
+        if dry_run and not path.exists():
+            report = apply_import(read, None, Settings(), dry_run=True)
+        else:
+            with Store.open(path) as opened:
+                report = apply_import(read, opened, from_rows(opened.setting_rows()), dry_run=dry_run)
         typer.echo("\n".join(import_lines(report, path)))
 
 
 def import_lines(report: ImportReport, store: Path) -> list[str]:
     """What `aiquiz import` prints."""
-    m, merged = report.matched, report.merged
+    m, merged = report.read.matched, report.merged
     verb = ("would add", "would rebuild") if report.dry_run else ("added", "rebuilt")
-    lines = [f"Read {report.path} ({report.format}): {len(m.reviews)} reviews of {m.cards} aiquiz cards, "
+    lines = [f"Read {report.read.path} ({report.read.format}): {len(m.reviews)} reviews of {m.cards} aiquiz cards, "
              f"{m.notes} aiquiz notes."]
-    if not report.scheduling:
+    if not report.read.scheduling:
         lines.append("It holds no review history: in Anki, export with \"Include scheduling information\".")
     lines.append(f"Reviews: {merged.added} {verb[0]}, {merged.present} already in the store; {verb[1]} "
                  f"{merged.cards} card(s).")

@@ -34,18 +34,17 @@ import math
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from aiquiz.anki.notetypes import note_guid
 from aiquiz.anki.preset import PRESET
-from aiquiz.progress.exchange import CardProgress, Step, card_progress
+from aiquiz.progress.exchange import CardProgress, Step, card_progress, millis
 from aiquiz.progress.scheduler import Memory, Phase, phase_of
 from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Store
 
 GENANKI_CRT = 1411124400  # the collection creation time genanki writes
 SM2_EASE = 2500
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _INT32 = 2**31 - 1
 
 
@@ -124,11 +123,6 @@ class ExportSummary:
     cards: int
     reviews: int
     not_in_package: int
-
-
-def millis(when: datetime) -> int:
-    """Milliseconds since the epoch (a revlog id), rounded down."""
-    return (when - _EPOCH) // timedelta(milliseconds=1)
 
 
 def difficulty_factor(difficulty: float | None) -> int:

@@ -39,7 +39,7 @@ from typing import IO
 from aiquiz.anki.notetypes import CONTRACT, note_guid
 from aiquiz.errors import AiquizError
 from aiquiz.model import Deck
-from aiquiz.progress.exchange import Merged, merge
+from aiquiz.progress.exchange import Merged, merge, plan_merge
 from aiquiz.progress.records import NewReview
 from aiquiz.progress.scheduler import Rating
 from aiquiz.progress.settings import Settings
@@ -206,7 +206,7 @@ def open_package(path: Path, limits: Limits = Limits()) -> Iterator[AnkiPackage]
         The open package (closed and deleted afterwards).
 
     Raises:
-        PackageError: the file cannot be read, is not an Anki package, is damaged or truncated, holds no
+        PackageError: (its message says what "it" is wrong with) the file cannot be read, is not an Anki package, is damaged or truncated, holds no
             collection, is too big unpacked, or comes from a newer Anki.
     """
     import zstandard
@@ -334,14 +334,21 @@ def match_reviews(notes: Iterable[AnkiNote], reviews: Iterable[AnkiReview], know
 # --- the import ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ImportReport:
-    """What `import_package` read and did (or, in a dry run, would do)."""
+class PackageRead:
+    """What a package holds for the drill: its format, the matched reviews, and whether it has scheduling."""
 
     path: Path
     format: str
     matched: Matched
-    merged: Merged
     scheduling: bool
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import read and did (or, in a dry run, would do)."""
+
+    read: PackageRead
+    merged: Merged
 
     @property
     def dry_run(self) -> bool:
@@ -349,36 +356,60 @@ class ImportReport:
         return not self.merged.written
 
 
-def import_package(path: Path, decks: Sequence[Deck], store: Store, settings: Settings, *, dry_run: bool = False,
-                   limits: Limits = Limits(), replay: Replay | None = None) -> ImportReport:
-    """Read the review history of aiquiz's notes from an Anki export and merge it into the store.
-
-    The package is read completely before the store is touched; the merge (new reviews, and each
-    touched card's state rebuilt from its whole history) is one transaction.
+def read_package(path: Path, decks: Sequence[Deck], limits: Limits = Limits()) -> PackageRead:
+    """Read the review history of aiquiz's notes from an Anki export (the store is not involved).
 
     Args:
         path: The `.apkg` or `.colpkg`.
         decks: The decks (their cards' GUIDs identify aiquiz notes).
-        store: The open progress store.
-        settings: The learner's settings (retention per deck, for the rebuilt states).
-        dry_run: Read and count, write nothing.
         limits: The ceiling on the unpacked collection.
+
+    Raises:
+        PackageError: the file cannot be read.
+    """
+    known = {note_guid(deck.id, card.id): f"{deck.id}/{card.id}" for deck in decks for card in deck.cards}
+    try:
+        with open_package(path, limits) as package:
+            try:
+                matched = match_reviews(package.notes(), package.reviews(), known)
+                scheduling = package.has_scheduling()
+            except sqlite3.DatabaseError as err:
+                raise PackageError(f"its collection is damaged or truncated ({err})") from None
+            return PackageRead(Path(path), package.format, matched, scheduling)
+    except PackageError as err:
+        raise PackageError(f"cannot import {path}: {err}") from None
+
+
+def apply_import(read: PackageRead, store: Store | None, settings: Settings, *, dry_run: bool = False,
+                 replay: Replay | None = None) -> ImportReport:
+    """Merge what `read_package` found into the store: new reviews, and each touched card's state rebuilt
+    from its whole history, in one transaction (on failure the store is as it was).
+
+    Args:
+        read: The package's reviews.
+        store: The open progress store (None, in a dry run only: there is no store yet).
+        settings: The learner's settings (retention per deck, for the rebuilt states).
+        dry_run: Count, write nothing.
         replay: How one review changes a card (None: as the drill reviews it now).
 
-    Returns:
-        The report.
+    Raises:
+        StoreError: the store could not be written (it is as it was).
+    """
+    if store is None:
+        plan = plan_merge(read.matched.reviews, ())
+        return ImportReport(read, Merged(len(plan.new), plan.present, plan.cards, written=False))
+    return ImportReport(read, merge(store, read.matched.reviews, settings, dry_run=dry_run, replay=replay))
+
+
+def import_package(path: Path, decks: Sequence[Deck], store: Store, settings: Settings, *, dry_run: bool = False,
+                   limits: Limits = Limits(), replay: Replay | None = None) -> ImportReport:
+    """Read an Anki export (`read_package`) and merge it into the store (`apply_import`).
+
+    The package is read completely before the store is touched.
 
     Raises:
         PackageError: the file cannot be read (the store was not touched).
         StoreError: the store could not be written (it is as it was).
     """
-    known = {note_guid(deck.id, card.id): f"{deck.id}/{card.id}" for deck in decks for card in deck.cards}
-    with open_package(path, limits) as package:
-        try:
-            matched = match_reviews(package.notes(), package.reviews(), known)
-            scheduling = package.has_scheduling()
-        except sqlite3.DatabaseError as err:
-            raise PackageError(f"its collection is damaged or truncated ({err})") from None
-        form = package.format
-    merged = merge(store, matched.reviews, settings, dry_run=dry_run, replay=replay)
-    return ImportReport(Path(path), form, matched, merged, scheduling)
+    read = read_package(path, decks, limits)
+    return apply_import(read, store, settings, dry_run=dry_run, replay=replay)

@@ -6,25 +6,33 @@ values to and from them. The pure parts (`replay_steps`, `plan_merge`) take ever
 edges (`card_progress`, `merge`) read the open store and the learner's settings.
 
 A review is identified by its card and its time. Times travel through Anki at millisecond precision (a
-revlog id is the answer's time in ms, and the rare clash of two ids is resolved by moving one by a
-millisecond), so an incoming review within `TOLERANCE` of a review of the same card already in the store
-is that review, not a new one: importing a package that carries the drill's own reviews adds nothing.
+revlog id is the answer's time in ms), so an incoming review is already present when the store holds a
+review of the same card in the same millisecond. Two reviews that shared a millisecond cannot both keep
+it in Anki (revlog ids are unique): the export moves the later one up by a millisecond, so a drill review
+also matches an incoming one up to `BUMP_WINDOW` later. Importing a package that carries the drill's own
+reviews therefore adds nothing, and importing a package twice adds nothing.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from aiquiz.progress.records import NewReview, ReviewRecord
 from aiquiz.progress.scheduler import DEFAULT_PARAMETERS, Memory, Parameters, Phase, Rating, phase_of, replayer
 from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Replay, Store
 
-TOLERANCE = timedelta(seconds=1)
+BUMP_WINDOW = 100  # ms: how far the export may move a drill review that shared its millisecond
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def millis(when: datetime) -> int:
+    """Milliseconds since the epoch, rounded down (Anki's revlog ids)."""
+    return (when - _EPOCH) // timedelta(milliseconds=1)
 
 
 def deck_of(key: str) -> str:
@@ -131,35 +139,38 @@ class MergePlan:
         return len({r.key for r in self.new})
 
 
-def plan_merge(incoming: Iterable[NewReview], existing: Iterable[tuple[str, datetime]],
-               tolerance: timedelta = TOLERANCE) -> MergePlan:
+def plan_merge(incoming: Iterable[NewReview], existing: Iterable[tuple[str, datetime, str | None]],
+               window: int = BUMP_WINDOW) -> MergePlan:
     """Split incoming reviews into new ones and ones the store already holds.
 
-    An incoming review is present when a review of the same card lies within `tolerance` of it, in the
-    store or earlier in `incoming` (so a package's own duplicates count once).
+    An incoming review is present when the store (or `incoming` before it) holds a review of the same card
+    in the same millisecond, or a drill review of that card at most `window` ms earlier (see the module).
 
     Args:
         incoming: Reviews from elsewhere, in any order.
-        existing: (key, time) of every review in the store.
-        tolerance: How close in time two reviews of one card must be to be the same review.
+        existing: (key, time, origin) of every review in the store; origin None is the drill.
+        window: The most the export moves a drill review's time, in ms.
 
     Returns:
-        The plan.
+        The plan (new reviews sorted by card and time).
     """
-    known: dict[str, list[datetime]] = defaultdict(list)
-    for key, at in existing:
-        known[key].append(at)
-    for times in known.values():
+    exact: dict[str, set[int]] = defaultdict(set)
+    drill: dict[str, list[int]] = defaultdict(list)
+    for key, at, origin in existing:
+        exact[key].add(millis(at))
+        if origin is None:
+            drill[key].append(millis(at))
+    for times in drill.values():
         times.sort()
     new: list[NewReview] = []
     present = 0
     for review in sorted(incoming, key=lambda r: (r.key, r.at)):
-        times = known[review.key]
-        i = bisect_left(times, review.at - tolerance)
-        if i < len(times) and times[i] <= review.at + tolerance:
+        ms, times = millis(review.at), drill.get(review.key, [])
+        i = bisect_left(times, ms - window)
+        if ms in exact[review.key] or (i < len(times) and times[i] <= ms):
             present += 1
             continue
-        insort(times, review.at)
+        exact[review.key].add(ms)
         new.append(review)
     return MergePlan(tuple(new), present)
 

@@ -280,10 +280,10 @@ class Store(StoreExtras):
         with _translated(self.path, self.timeout):
             return [r[0] for r in self._conn.execute("SELECT DISTINCT key FROM reviews ORDER BY key")]
 
-    def review_times(self) -> list[tuple[str, datetime]]:
-        """Every review's card key and time, in time order: the light view that matching reviews from
-        elsewhere (an Anki export) against the log needs."""
+    def review_times(self) -> list[tuple[str, datetime, str | None]]:
+        """Every review's card key, time and origin (None: the drill), in time order: the light view that
+        matching reviews from elsewhere (an Anki export) against the log needs."""
         with _translated(self.path, self.timeout):
-            rows = self._conn.execute("SELECT key, reviewed_at FROM reviews ORDER BY reviewed_at, id").fetchall()
-        return [(key, datetime.fromisoformat(at)) for key, at in rows]
+            rows = self._conn.execute("SELECT key, reviewed_at, origin FROM reviews ORDER BY reviewed_at, id")
+            return [(key, datetime.fromisoformat(at), origin) for key, at, origin in rows]
 
