@@ -50,13 +50,13 @@ def import_(file: Annotated[Path, typer.Argument(help="An .apkg exported from An
 def import_lines(report: ImportReport, store: Path) -> list[str]:
     """What `aiquiz import` prints."""
     m, merged = report.read.matched, report.merged
-    verb = ("would add", "would rebuild") if report.dry_run else ("added", "rebuilt")
+    added, rebuilt = ("to add", "to rebuild") if report.dry_run else ("added", "rebuilt")
     lines = [f"Read {report.read.path} ({report.read.format}): {len(m.reviews)} reviews of {m.cards} aiquiz cards, "
              f"{m.notes} aiquiz notes."]
     if not report.read.scheduling:
         lines.append("It holds no review history: in Anki, export with \"Include scheduling information\".")
-    lines.append(f"Reviews: {merged.added} {verb[0]}, {merged.present} already in the store; {verb[1]} "
-                 f"{merged.cards} card(s).")
+    lines.append(f"Reviews: {merged.added} {added}, {merged.present} already in the store; {merged.cards} "
+                 f"card(s) {rebuilt}.")
     lines.append(f"Notes not from aiquiz (ignored): {m.ignored_notes}. aiquiz cards no longer in the decks "
                  f"(kept): {len(m.removed)}.")
     if m.skipped:
