@@ -211,3 +211,20 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, sample_path, cli):
     assert "Dry run: nothing was written." in dry.stdout and not (tmp_path / "none.sqlite3").exists()
     plain = build_apkg(load_decks([sample_path]), tmp_path / "plain.apkg", build_time=1_700_000_000).path
     assert not read_package(plain, load_decks([sample_path])).scheduling
+
+
+def test_a_suspended_drill_card_is_suspended_in_anki_and_days_follow_the_learner():
+    from aiquiz.anki.progress_export import AnkiDays, card_schedule, difficulty_factor
+    from aiquiz.progress.exchange import CardProgress, replay_steps
+    from aiquiz.progress.scheduler import replayer
+
+    steps = replay_steps("d/a", [NewReview("d/a", Rating.GOOD, T0), NewReview("d/a", Rating.GOOD, T0 + timedelta(minutes=10))],
+                         replayer(lambda key: 0.9))
+    days = AnkiDays(timezone.utc, 4, crt=int(datetime(2026, 11, 1, 12, tzinfo=timezone.utc).timestamp()))
+    card = CardProgress("d/a", steps[-1].after, steps, 0.9, 0.1542)
+    plain, held = card_schedule(card, days), card_schedule(CardProgress(**{**card.__dict__, "suspended": True}), days)
+    assert (plain.ctype, plain.queue, held.ctype, held.queue) == (2, 2, 2, -1)
+    assert plain.due == days.number(steps[-1].after.due) == 3  # Nov 2 + 2 days, counted from Nov 1
+    assert days.number(datetime(2026, 11, 2, 3, 59, tzinfo=timezone.utc)) == 0  # before 04:00: the day before
+    assert [r.kind for r in plain.revlog] == [0, 0] and [r.ivl for r in plain.revlog] == [-600, 2]
+    assert plain.revlog[-1].factor == difficulty_factor(steps[-1].after.difficulty) == 223
