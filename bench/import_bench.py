@@ -25,13 +25,17 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiquiz.model import Deck
 
 DECK = "bench"
 NOTETYPE_ID = 1_136_857_643  # "aiquiz basic v1"
 START_MS = 1_767_225_600_000  # 2026-01-01
 
 
-def deck(cards: int):  # -> Deck
+def deck(cards: int) -> Deck:
     """A synthetic deck of `cards` true/false cards (their GUIDs are what the import matches)."""
     from aiquiz.model import Deck, Source, Text, TrueFalseCard
 
