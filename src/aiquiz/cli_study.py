@@ -89,7 +89,7 @@ def due(store: StoreOpt = None,
         ) -> None:
     """Cards due now and later today, per deck and in total (fast: for a shell prompt or status bar)."""
     with _errors():
-        from aiquiz.drill.reports import due_json, due_lines
+        from aiquiz.drill.due_view import due_json, due_lines
         from aiquiz.progress.history import due as due_now
         from aiquiz.progress.settings import from_rows
         from aiquiz.progress.store import Store

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -20,9 +21,9 @@ class Picked:
     deck: Deck
     card: AnyCard
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The stable identity of the card across rewordings: `<deck id>/<card id>`."""
+        """The stable identity of the card across rewordings: `<deck id>/<card id>` (computed once)."""
         return card_key(self.deck.id, self.card.id)
 
 

@@ -5,13 +5,12 @@ Pure: each function turns values from `progress/` (and the decks, for file:line)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from aiquiz.drill.view import when
 from aiquiz.model import AnyCard, Deck, LangMode
-from aiquiz.progress.history import CardHistory, DueLine, Leech
+from aiquiz.progress.history import CardHistory, Leech
 from aiquiz.progress.records import Marks, Undone
 from aiquiz.progress.scheduler import Phase
 from aiquiz.progress.settings import GLOBAL, SETTINGS, Settings, format_value
@@ -93,21 +92,6 @@ def mark_text(marks: Marks) -> str:
     if marks.flag is not None:
         parts.append(f"flagged: {marks.flag}")
     return " · ".join(parts)
-
-
-def due_lines(lines: Sequence[DueLine]) -> list[str]:
-    """`aiquiz due`: a line per deck and the total."""
-    out = [f"{d.deck}: {d.now} due now, {d.later_today} later today" for d in lines]
-    total_now, total_later = sum(d.now for d in lines), sum(d.later_today for d in lines)
-    out.append(f"total: {total_now} due now, {total_later} later today")
-    return out
-
-
-def due_json(lines: Sequence[DueLine]) -> str:
-    """`aiquiz due --format json`."""
-    return json.dumps({"decks": {d.deck: {"now": d.now, "later_today": d.later_today} for d in lines},
-                       "total": {"now": sum(d.now for d in lines), "later_today": sum(d.later_today for d in lines)}},
-                      sort_keys=True)
 
 
 def config_lines(settings: Settings) -> list[str]:

@@ -51,6 +51,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 4: reviews from elsewhere (Anki), found by card and time; FSRS parameter sets adopted by optimize
         "ALTER TABLE reviews ADD COLUMN origin TEXT",  # NULL: the drill; 'anki': imported
         "CREATE INDEX reviews_by_key_time ON reviews (key, reviewed_at)",
+        "DROP INDEX reviews_by_key",  # the new index serves every lookup by key
         "CREATE TABLE parameters (id INTEGER PRIMARY KEY AUTOINCREMENT, adopted_at TEXT NOT NULL,"
         " reviews INTEGER NOT NULL, data TEXT NOT NULL, reverted INTEGER NOT NULL DEFAULT 0)",
     ),
@@ -129,6 +130,7 @@ class Database:
         self._version()  # refuse foreign files and newer schemas before writing anything
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA cache_size=-32000")  # 32 MB: a big log's index pages stay in memory
         if self._version() < SCHEMA_VERSION:
             self._migrate()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import fsrs
 
@@ -108,6 +108,13 @@ class Memory:
         return cls(card_id=card.card_id, phase=Phase(int(card.state)), step=card.step,
                    stability=card.stability, difficulty=card.difficulty, due=card.due,
                    last_review=card.last_review)
+
+
+class Scheduled(NamedTuple):
+    """A studied card's phase and due date: all a session's queue needs (read without parsing the state)."""
+
+    phase: Phase
+    due: datetime
 
 
 def new_memory(key: str, now: datetime) -> Memory:

@@ -22,8 +22,10 @@ from aiquiz.progress.database import (DEFAULT_TIMEOUT, MIGRATIONS, SCHEMA_VERSIO
                                       store_path)
 from aiquiz.progress.records import (LeechRule, Marks, NewReview, Recorded, ReviewRecord, StoreCorrupt, StoreError,
                                      StoreLocked, StoreNotWritable, StoreTooNew, Undone, UndoRefused, stamp)
-from aiquiz.progress.scheduler import (DEFAULT_RETENTION, Memory, Parameters, Phase, Rating, fsrs_card_id,
-                                       phase_of, review)
+from aiquiz.progress.scheduler import (DEFAULT_RETENTION, Memory, Parameters, Phase, Rating, Scheduled,
+                                       fsrs_card_id, phase_of, review)
+
+PHASES = {int(p): p for p in Phase}
 from aiquiz.progress.store_extras import StoreExtras
 
 Replay = Callable[[str, "Memory | None", Rating, datetime], Memory]
@@ -45,6 +47,14 @@ class Store(StoreExtras):
         with _translated(self.path, self.timeout):
             rows = self._conn.execute("SELECT key, memory FROM cards").fetchall()
         return {key: self._parse(key, text) for key, text in rows}
+
+    def schedules(self) -> dict[str, Scheduled]:
+        """Every studied card's phase and due date, by key, from the indexed columns (no state parsing:
+        fast enough to plan a session over 100k cards)."""
+        parse = datetime.fromisoformat
+        with _translated(self.path, self.timeout):
+            rows = self._conn.execute("SELECT key, phase, due FROM cards").fetchall()
+        return {key: Scheduled(PHASES[phase], parse(due)) for key, phase, due in rows}
 
     def memory(self, key: str) -> Memory | None:
         """The stored state of card `key`, or None when it was never studied."""
