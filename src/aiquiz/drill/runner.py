@@ -82,6 +82,7 @@ class DrillResult:
     plan: session.Plan | None = None
     leeches: tuple[str, ...] = ()
     refit: tuning.Optimized | None = None
+    new_left: int = 0
 
 
 class DrillUI(Protocol):
@@ -162,7 +163,8 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
     if loop.undo and not interrupted and tuning.refit_due(store, settings):
         refit = tuning.optimize(store, settings, clock())  # the evaluated fit; adopts only a better set
     summary = session.summarize(loop.state, store.schedules(), [p.key for p in picked], clock())
-    return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit)
+    return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit,
+                       new_left=sum(q.new for q in loop.state.queue))
 
 
 def _step(loop: _Loop, by_key: dict[str, Picked], store: Store, ui: DrillUI, clock: Callable[[], datetime],

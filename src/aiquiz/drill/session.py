@@ -97,12 +97,17 @@ UNLIMITED = Day(Allowance(new=10**9, new_by_deck={}, reviews=10**9, new_limit=10
 
 @dataclass(frozen=True)
 class Plan:
-    """A session's queue, and what the day's rules left out of it (for the header and the summary)."""
+    """A session's queue, and what the day's rules left out of it (for the header and the summary).
+
+    `new_used_up`: new cards wait but the day's (or their deck's) new cards were all studied before this
+    session; `new_last`: this session takes the last of the day's new cards while more wait.
+    """
 
     queue: tuple[Queued, ...]
     new_used_up: bool = False
     reviews_capped: int = 0
     held_related: int = 0
+    new_last: bool = False
 
 
 def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Scheduled], now: datetime,
@@ -165,8 +170,9 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Schedu
             fresh.append(p.key)
             taken_by_deck[p.deck.id] = taken_by_deck.get(p.deck.id, 0) + 1
     queue = [Queued(k, False) for k in learning + shown_reviews] + [Queued(k, True) for k in fresh]
-    return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=waiting,
-                reviews_capped=len(reviews) - len(shown_reviews), held_related=held)
+    return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=waiting and not fresh,
+                reviews_capped=len(reviews) - len(shown_reviews), held_related=held,
+                new_last=waiting and bool(fresh))
 
 
 _NONE: frozenset[str] = frozenset()

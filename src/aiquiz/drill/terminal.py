@@ -127,6 +127,7 @@ class TerminalUI:
         self.interactive = interactive
         self.clock = clock
         self._answer_shown = False
+        self._notices: list[Text] = []  # shown under the next card's header (the screen is cleared first)
 
     def show(self, rows: Sequence[view.Row]) -> None:
         """Print rows: a two-column grid in a terminal, `label: text` lines otherwise."""
@@ -162,6 +163,7 @@ class TerminalUI:
             self.console.rule(view.header(shown, self.clock()), align="left")
         else:
             self.line(Text("--- ").append_text(view.header(shown, self.clock())))
+        self._flush_notices()
         note = view.day_note(shown.plan)
         if note is not None and shown.progress.number == 1:
             self.line(note)
@@ -206,8 +208,17 @@ class TerminalUI:
         return Reply(gaps=tuple(typed))
 
     def notice(self, event: str, key: str, detail: str = "") -> None:
-        """Tell what a control or the scheduler did."""
-        self.line(view.notice(event, key, detail))
+        """Tell what a control or the scheduler did (in a terminal: under the next card's header)."""
+        text = view.notice(event, key, detail)
+        if self.interactive and event != "flagged":
+            self._notices.append(text)
+        else:
+            self.line(text)
+
+    def _flush_notices(self) -> None:
+        for text in self._notices:
+            self.line(text)
+        self._notices.clear()
 
     def rate(self, shown: Shown, reply: Reply, judgement: Judgement) -> Rating | Control | None:
         """Show the verdict, answer, explain and citation, then read a rating or a control (None: quit)."""
@@ -238,6 +249,7 @@ class TerminalUI:
             if result.interrupted:
                 self.console.line()  # Ctrl-C came in the middle of a prompt line
             self.console.rule("summary", align="left")
+        self._flush_notices()
         for text in view.summary_rows(result, self.clock()):
             self.line(text)
 

@@ -153,13 +153,15 @@ def notice(event: str, key: str, detail: str) -> Text:
     return Text(f"{event} {key} {detail}")
 
 
-def day_note(shown_plan: Plan | None) -> Text | None:
+def day_note(shown_plan: Plan | None, summary: bool = False) -> Text | None:
     """What the day's rules left out of this session, for the header and the summary, or None."""
     if shown_plan is None:
         return None
     parts = []
     if shown_plan.new_used_up:
         parts.append("today's new cards are used up (aiquiz config new-per-day N; --cram studies ahead)")
+    elif shown_plan.new_last and summary:
+        parts.append("that was the last of today's new cards: more tomorrow, or --cram to study ahead")
     if shown_plan.reviews_capped:
         parts.append(f"{shown_plan.reviews_capped} reviews over today's limit wait")
     if shown_plan.held_related:
@@ -328,7 +330,7 @@ def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
         lines.append(refit_text(result.refit))
     if result.leeches:
         lines.append(Text(f"New leeches: {', '.join(result.leeches)} (aiquiz leeches)", style="red"))
-    note = day_note(result.plan)
+    note = day_note(result.plan, summary=result.new_left == 0)
     if note is not None:
         lines.append(note)
     elif result.queued == 0:
