@@ -30,6 +30,9 @@ PathsArg = Annotated[
 DeckOpt = Annotated[Optional[list[str]], typer.Option("--deck", help="Only this deck id (repeatable).")]
 TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="Only cards with this tag (repeatable).")]
 LangOpt = Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown; both: en with zh beneath.")]
+StudyLangOpt = Annotated[Literal["en", "zh", "both"], typer.Option(
+    help="Language shown; both: en with zh beneath. The interface follows: zh Chinese, en English, "
+         "both $AIQUIZ_LANG (else English).")]
 UiLangOpt = Annotated[Optional[Literal["en", "zh"]], typer.Option(
     "--lang", help="Interface language: en or zh (default: $AIQUIZ_LANG, else en).", show_default=False)]
 

@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, UiLangOpt, _errors, interface, load
+from aiquiz.cli_common import (DeckOpt, PathsArg, StoreOpt, StudyLangOpt, TagOpt, UiLangOpt, _errors, interface,
+                               load)
 from aiquiz.i18n import _
 
 KeyArg = Annotated[str, typer.Argument(help="The card: deck/card, e.g. devday-2024/agent-definition.",
@@ -47,7 +48,7 @@ def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
               min=0, help="At most N new cards in this session (never more than the day's new-per-day).",
               show_default=False)] = None,
           limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many cards.")] = None,
-          lang: LangOpt = "en",
+          lang: StudyLangOpt = "en",
           cram: Annotated[bool, typer.Option("--cram", help="Study ahead: every selected card, due or not; "
                                              "the day's limits do not apply.")] = False,
           store: StoreOpt = None,
@@ -106,7 +107,7 @@ def due(store: StoreOpt = None,
         typer.echo(due_json(lines) if format == "json" else "\n".join(due_lines(lines)))
 
 
-def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: LangOpt = "both") -> None:
+def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: StudyLangOpt = "both") -> None:
     """One card: its text and citation, every review, stability, difficulty, recall now and when it is due."""
     interface(lang)
     with _errors():
