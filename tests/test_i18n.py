@@ -8,12 +8,13 @@ import io
 import os
 import re
 import string
+import subprocess
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
@@ -47,7 +48,8 @@ def source_ids() -> set[str | tuple[str, ...]]:
     return {m.id if isinstance(m.id, str) else tuple(m.id) for m in catalog if m.id}
 
 
-def catalogue_ids(path: Path) -> dict[str | tuple[str, ...], object]:
+def catalogue_ids(path: Path) -> dict[str | tuple[str, ...], Message]:
+    """The messages of a .pot or .po file by id (a plural message by its (singular, plural) pair)."""
     with path.open("rb") as handle:
         catalog = read_po(handle)
     return {m.id if isinstance(m.id, str) else tuple(m.id): m for m in catalog if m.id}
@@ -180,13 +182,14 @@ def test_stats_due_and_card_speak_chinese_under_aiquiz_lang(tmp_path: Path) -> N
                       stdin="b\n4\n不行\n1\n")
     assert drilled.returncode == 0, drilled.stderr
     stats = cli_zh(tmp_path, "stats", str(ZH_DECK))
-    for heading in ("卡片", "卡组", "新卡", "学习中", "到期", "已掌握", "今日复习", "记忆保持率（30 天）", "连续学习",
-                    "未来 14 天的到期卡片", "今天", "明天", "学习记录："):
+    for heading in ("卡片", "卡组", "新卡", "学习中", "到期", "已掌握", "今日复习", "记忆保持率（30 天）",
+                    "连续学习", "未来 14 天的到期卡片", "今天", "明天", "学习记录："):
         assert heading in stats
     due = cli_zh(tmp_path, "due")
     assert re.fullmatch(r"zhongwen：现在到期 \d+，今天稍后 \d+\n合计：现在到期 \d+，今天稍后 \d+\n", due), due
     card = cli_zh(tmp_path, "card", "zhongwen/wenda", str(ZH_DECK))
-    for heading in ("问答题", "答案", "解释", "出处", "状态：", "稳定性", "难度", "当前记忆概率", "标记：无", "复习记录（1）：", "重来"):
+    for heading in ("问答题", "答案", "解释", "出处", "状态：", "稳定性", "难度", "当前记忆概率", "标记：无",
+                    "复习记录（1）：", "重来"):
         assert heading in card, heading
     assert not ENGLISH.search(card.replace("zhongwen/wenda", ""))
     assert "合计：现在到期" in cli_zh(tmp_path, "due", "--lang", "zh")
@@ -219,8 +222,6 @@ def test_the_english_interface_is_the_default(tmp_path: Path) -> None:
 def test_the_runtime_never_imports_babel(tmp_path: Path) -> None:
     code = ("import sys\nsys.argv = ['aiquiz', 'due']\nfrom aiquiz.cli import main\ntry:\n    main()\n"
             "except SystemExit:\n    pass\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'babel'))")
-    import subprocess
-
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "AIQUIZ_HOME": str(tmp_path),
                                                            "AIQUIZ_LANG": "zh"},
                          capture_output=True, text=True, check=True).stdout

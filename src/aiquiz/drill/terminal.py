@@ -229,8 +229,8 @@ class TerminalUI:
                 return key
             if key == "o":
                 judgement = overrule(judgement)
-                self.line(Text(_("Overruled: counted as right") if judgement.correct else _("Overruled: counted as wrong"),
-                               style="yellow"))
+                said = _("Overruled: counted as right") if judgement.correct else _("Overruled: counted as wrong")
+                self.line(Text(said, style="yellow"))
                 continue
             return judgement.proposal if key == "" else Rating(int(key))
 

@@ -45,7 +45,8 @@ class Setting:
             return _("true or false")
         if self.choices:
             return _(" or ").join(self.choices)
-        text = _("a whole number from {low:g} to {high:g}") if self.type is int else _("a number from {low:g} to {high:g}")
+        text = (_("a whole number from {low:g} to {high:g}") if self.type is int
+                else _("a number from {low:g} to {high:g}"))
         return text.format(low=self.low, high=self.high)
 
 
@@ -120,7 +121,8 @@ def parse_value(name: str, text: str, deck: str | None = None) -> Any:
         raise UsageError(_("'{name}' has no per-deck value (only {names} do)").format(name=name, names=per_deck))
     value = _convert(spec, text.strip())
     if value is None:
-        raise UsageError(_("{name} must be {allowed}, not '{text}'").format(name=name, allowed=spec.allowed(), text=text))
+        raise UsageError(_("{name} must be {allowed}, not '{text}'").format(name=name, allowed=spec.allowed(),
+                                                                            text=text))
     return value
 
 
