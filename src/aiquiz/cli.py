@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, load
+from aiquiz.cli_common import (EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, interface,
+                               load)
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck, Kind
@@ -182,6 +183,7 @@ def _weak_spots(decks: list[Deck], filters: object, kind: str, count: int, days:
     from aiquiz.select import Filters, select_cards
 
     assert isinstance(filters, Filters)
+    interface(lang)
     path = store_path(store, os.environ)
     if not path.exists():
         raise UsageError(f"no progress store at {path}: study with aiquiz drill first (or give --store)")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 from aiquiz.model import AnyCard, Deck, Kind
 
 T = TypeVar("T")
@@ -60,7 +61,8 @@ def select_cards(decks: Sequence[Deck], filters: Filters = Filters()) -> list[Pi
     known = {d.id for d in decks}
     unknown = [d for d in filters.decks if d not in known]
     if unknown:
-        raise UsageError(f"no deck with id {', '.join(unknown)} (loaded: {', '.join(sorted(known))})")
+        raise UsageError(_("no deck with id {ids} (loaded: {known})").format(ids=", ".join(unknown),
+                                                                              known=", ".join(sorted(known))))
     out: list[Picked] = []
     for deck in decks:
         if filters.decks and deck.id not in filters.decks:

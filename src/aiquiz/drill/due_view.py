@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from aiquiz.i18n import _
 from aiquiz.progress.history import DueLine
 
 
 def due_lines(lines: Sequence[DueLine]) -> list[str]:
     """`aiquiz due`: a line per deck and the total."""
-    out = [f"{d.deck}: {d.now} due now, {d.later_today} later today" for d in lines]
+    text = _("{deck}: {now} due now, {later} later today")
+    out = [text.format(deck=d.deck, now=d.now, later=d.later_today) for d in lines]
     total_now, total_later = sum(d.now for d in lines), sum(d.later_today for d in lines)
-    out.append(f"total: {total_now} due now, {total_later} later today")
+    out.append(_("total: {now} due now, {later} later today").format(now=total_now, later=total_later))
     return out
 
 

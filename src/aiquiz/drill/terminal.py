@@ -29,6 +29,7 @@ from aiquiz.progress.scheduler import Rating
 from aiquiz.progress.settings import from_rows
 from aiquiz.progress.store import Store
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 from aiquiz.model import ChoiceCard, ClozeCard, Deck, TrueFalseCard, cloze_gaps
 from aiquiz.select import Picked
 
@@ -103,7 +104,7 @@ class LineReader:
                 return None
             if valid(got.strip()):
                 return got.strip()
-            self._echo(f"? not understood: {got.strip()!r}\n")
+            self._echo(_("? not understood: {typed!r}").format(typed=got.strip()) + "\n")
 
     def line(self, prompt: str) -> str | None:
         """The next line of input without its newline; None at the end of input."""
@@ -234,12 +235,13 @@ class TerminalUI:
                             lambda k: k in keys and (k != "o" or judgement.correct is not None), RATE_CONTROLS)
             if not isinstance(key, str):
                 if isinstance(key, Control) and key.action is Action.FLAG:
-                    note = self.reader.line("Flag note (what is wrong or ambiguous; Enter for none): ")
+                    note = self.reader.line(_("Flag note (what is wrong or ambiguous; Enter for none): "))
                     return Control(Action.FLAG, (note or "").strip())
                 return key
             if key == "o":
                 judgement = overrule(judgement)
-                self.line(Text("Overruled: counted as " + ("right" if judgement.correct else "wrong"), style="yellow"))
+                said = _("Overruled: counted as right") if judgement.correct else _("Overruled: counted as wrong")
+                self.line(Text(said, style="yellow"))
                 continue
             return judgement.proposal if key == "" else Rating(int(key))
 
@@ -248,7 +250,7 @@ class TerminalUI:
         if self.interactive:
             if result.interrupted:
                 self.console.line()  # Ctrl-C came in the middle of a prompt line
-            self.console.rule("summary", align="left")
+            self.console.rule(_("summary"), align="left")
         self._flush_notices()
         for text in view.summary_rows(result, self.clock()):
             self.line(text)
@@ -292,7 +294,7 @@ def drill_in_terminal(decks: Sequence[Deck], picked: Sequence[Picked], options: 
         StoreError: the progress store cannot be used.
     """
     if not picked:
-        raise UsageError("no cards match the --deck/--tag filters")
+        raise UsageError(_("no cards match the --deck/--tag filters"))
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
     console = Console(file=stdout, highlight=False, emoji=False, markup=False)

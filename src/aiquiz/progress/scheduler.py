@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import fsrs
 
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 
 MEMORY_FORMAT = 1
 DEFAULT_RETENTION = 0.9
@@ -131,7 +132,8 @@ def check_retention(retention: float) -> float:
     """
     low, high = RETENTION_RANGE
     if not low <= retention <= high:
-        raise UsageError(f"retention must be between {low} and {high}, not {retention}")
+        raise UsageError(_("retention must be between {low} and {high}, not {value}").format(low=low, high=high,
+                                                                                           value=retention))
     return retention
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from aiquiz.i18n import _
 from aiquiz.progress.database import (DEFAULT_TIMEOUT, MIGRATIONS, SCHEMA_VERSION, STORE_NAME, _translated,
                                       store_path)
 from aiquiz.progress.records import (LeechRule, Marks, NewReview, Recorded, ReviewRecord, StoreCorrupt, StoreError,
@@ -69,8 +70,8 @@ class Store(StoreExtras):
         try:
             return Memory.from_dict(json.loads(text))
         except (ValueError, TypeError) as err:
-            raise StoreCorrupt(f"{self.path}: the stored state of card {key} is damaged ({err}); "
-                               "the store was left untouched") from None
+            raise StoreCorrupt(_("{path}: the stored state of card {key} is damaged ({reason}); "
+                                 "the store was left untouched").format(path=self.path, key=key, reason=err)) from None
 
     def record(self, key: str, rating: Rating, now: datetime, duration_ms: int | None = None,
                retention: float = DEFAULT_RETENTION, *, typed: str | None = None,
@@ -148,7 +149,8 @@ class Store(StoreExtras):
             rid, key, rating, at, state_text, marks_text = row
             later = self._conn.execute("SELECT COUNT(*) FROM reviews WHERE key = ? AND id > ?", (key, rid))
             if later.fetchone()[0]:
-                raise UndoRefused(f"{key} was reviewed again after that answer; undo the later review first")
+                raise UndoRefused(_("{key} was reviewed again after that answer; undo the later review first")
+                                  .format(key=key))
             self._conn.execute("DELETE FROM reviews WHERE id = ?", (rid,))
             before = self._state_before(key, state_text)
             if before is None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 from aiquiz.progress.scheduler import Memory, Parameters, retrievability
 
 
@@ -40,14 +41,14 @@ def weak_spots(memories: Mapping[str, Memory], keys: Iterable[str], now: datetim
     studied = [k for k in keys if k in memories and memories[k].last_review is not None]
     if kind is WeakSpots.WEAKEST:
         ranked = sorted(studied, key=lambda k: (retrievability(memories[k], now, parameters_for(k)), k))
-        what = "studied cards"
+        what = _("studied cards")
     else:
         until = now + timedelta(days=days)
         ranked = sorted((k for k in studied if memories[k].due <= until), key=lambda k: (memories[k].due, k))
-        what = f"cards due within {days} days"
+        what = _("cards due within {days} days").format(days=days)
     if not ranked:
-        raise UsageError(f"no {what} among the selected cards yet: study with aiquiz drill first")
+        raise UsageError(_("no {what} among the selected cards yet: study with aiquiz drill first").format(what=what))
     if len(ranked) < count and not take_all:
-        raise UsageError(f"only {len(ranked)} {what} among the selected cards, fewer than --count {count}: "
-                         "lower --count, or add --all-if-fewer")
+        raise UsageError(_("only {found} {what} among the selected cards, fewer than --count {count}: lower "
+                           "--count, or add --all-if-fewer").format(found=len(ranked), what=what, count=count))
     return ranked[:count]
