@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 DECKS = ROOT / "decks"
 
+# The tests read the English interface unless they ask for another: a developer's own AIQUIZ_LANG must not
+# leak into the commands they run (tests/test_i18n.py sets it where it tests it).
+os.environ.pop("AIQUIZ_LANG", None)
+
 
 @pytest.fixture
 def sample_path() -> Path:

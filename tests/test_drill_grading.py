@@ -219,7 +219,8 @@ def test_the_diff_segments_spell_the_typed_answer() -> None:
 
 
 MONEY_100M = ["$100 million", "100M", "100 m", "US$100 million", "USD 100M", "100,000,000", "100 000 000",
-              "1亿美元", "1 亿", "一亿美元", "一億美元", "100 million dollars", "$100mn", "one hundred million"]
+              "1亿美元", "1 亿", "一亿美元", "一億美元", "100 million dollars", "$100mn", "one hundred million",
+              "a hundred million"]
 NUMBERS = [
     (MONEY_100M, ["$1 billion", "10M", "100", "$101 million", "100B"]),
     (["$1 billion", "1B", "$1B", "1bn", "1 billion", "US$1,000,000,000", "十亿", "10亿美元", "1000M"],

@@ -18,6 +18,7 @@ def test_wheel_carries_decks_and_templates(tmp_path: Path) -> None:
     for deck in DECKS.glob("*.yaml"):
         assert f"aiquiz/decks/{deck.name}" in names
     assert "aiquiz/py.typed" in names
+    assert "aiquiz/locale/zh_CN/LC_MESSAGES/aiquiz.mo" in names  # the Chinese interface (stdlib gettext reads it)
     templates = ROOT / "src" / "aiquiz" / "templates"
     for template in templates.rglob("*"):
         if template.is_file():

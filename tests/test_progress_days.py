@@ -72,11 +72,12 @@ def day(new: int = 10, reviews: int = 200, hidden: frozenset[str] = frozenset(),
 def test_the_day_new_allowance_caps_the_session_and_says_so() -> None:
     decks, picked = picked_daily()
     plan = session.build_queue(picked, {}, T0, day(new=2, decks=decks), new=10)
-    assert [q.key for q in plan.queue] == ["daily/one", "daily/two"] and plan.new_used_up
+    assert [q.key for q in plan.queue] == ["daily/one", "daily/two"] and plan.new_last and not plan.new_used_up
     narrower = session.build_queue(picked, {}, T0, day(new=4, decks=decks), new=1)
-    assert [q.key for q in narrower.queue] == ["daily/one"] and not narrower.new_used_up  # --new narrows only
+    assert [q.key for q in narrower.queue] == ["daily/one"]  # --new narrows only
+    assert not narrower.new_used_up and not narrower.new_last
     none_left = session.build_queue(picked, {}, T0, day(new=0, decks=decks), new=10)
-    assert none_left.queue == () and none_left.new_used_up
+    assert none_left.queue == () and none_left.new_used_up and not none_left.new_last
 
 
 def test_related_cards_are_not_both_shown_on_one_day() -> None:

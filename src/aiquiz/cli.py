@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, load
+from aiquiz.cli_common import (EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, interface,
+                               load)
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck, Kind
@@ -131,6 +132,11 @@ def quiz(
                                                help="Take every card when --count is more than match.")] = False,
     pdf: Annotated[bool, typer.Option("--pdf", help="Write a PDF (as does an --out ending in .pdf); "
                                       "needs pip install 'aiquiz[pdf]'.")] = False,
+    from_progress: Annotated[Optional[Literal["weakest", "due-soon"]], typer.Option(
+        "--from-progress", help="Ask your studied cards: the weakest now (lowest recall), or those due soon.",
+        show_default=False)] = None,
+    days: Annotated[int, typer.Option(min=1, help="With --from-progress due-soon: due within N days.")] = 7,
+    store: StoreOpt = None,
 ) -> None:
     """Write a printable quiz (HTML, or PDF with --pdf) with seeded versions and an answer key."""
     import os
@@ -147,8 +153,12 @@ def quiz(
         decks = load(paths)
         seed = secrets.randbelow(1_000_000) if seed is None else seed
         filters = Filters(tuple(deck or ()), tuple(tag or ()), _kinds(kind), tuple(difficulty or ()))
-        plan = plan_quiz(decks, filters=filters, count=count or DEFAULT_COUNT, seed=seed, versions=versions,
-                         take_all=all_if_fewer or count is None, title=title)
+        only = None
+        if from_progress is not None:
+            only, title = _weak_spots(decks, filters, from_progress, count or DEFAULT_COUNT, days, store,
+                                      all_if_fewer, title, lang)
+        plan = plan_quiz(decks, filters=filters, count=len(only) if only else count or DEFAULT_COUNT, seed=seed,
+                         versions=versions, take_all=all_if_fewer or count is None, only=only, title=title)
         output = (render_paged if as_pdf else render_quiz)(plan, lang=lang, key_mode=key, paper=paper)
         build_time = None
         if as_pdf:  # the PDF's date, as the Anki package's: SOURCE_DATE_EPOCH, else the newest deck file
@@ -158,6 +168,35 @@ def quiz(
         for path in write_quiz(output, out, build_time=build_time):
             typer.echo(f"Wrote {path}")
         typer.echo(f"{len(plan.chosen)} questions, {versions} version(s), seed {seed}")
+
+
+def _weak_spots(decks: list[Deck], filters: object, kind: str, count: int, days: int, store: Path | None,
+                take_all: bool, title: str | None, lang: str) -> tuple[list[str], str]:
+    """The keys of `aiquiz quiz --from-progress` and its title (inside `_errors()`)."""
+    import os
+    from datetime import datetime
+
+    from aiquiz.errors import UsageError
+    from aiquiz.progress import tuning
+    from aiquiz.progress.store import Store, store_path
+    from aiquiz.progress.weak import WeakSpots, weak_spots
+    from aiquiz.select import Filters, select_cards
+
+    assert isinstance(filters, Filters)
+    interface(lang)
+    path = store_path(store, os.environ)
+    if not path.exists():
+        raise UsageError(f"no progress store at {path}: study with aiquiz drill first (or give --store)")
+    keys = [p.key for p in select_cards(decks, filters)]
+    now = datetime.now().astimezone()
+    with Store.open(path) as opened:
+        chosen = weak_spots(opened.memories(), keys, now, WeakSpots(kind), count, days=days, take_all=take_all,
+                            parameters_for=tuning.parameters_for(tuning.parameters_in_use(opened)))
+    if title is None:
+        en = ("Your weakest cards now" if kind == "weakest" else f"Your cards due in the next {days} days")
+        zh = ("你现在最薄弱的卡片" if kind == "weakest" else f"未来 {days} 天内到期的卡片")
+        title = {"en": en, "zh": zh}.get(lang, f"{en} · {zh}")
+    return chosen, title
 
 
 @app.command()

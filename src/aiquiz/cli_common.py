@@ -5,6 +5,7 @@ Only Typer is imported at start-up; commands import what they need, so `aiquiz -
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
+
+from aiquiz.i18n import _, from_environment, set_language
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck
@@ -27,6 +30,18 @@ PathsArg = Annotated[
 DeckOpt = Annotated[Optional[list[str]], typer.Option("--deck", help="Only this deck id (repeatable).")]
 TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="Only cards with this tag (repeatable).")]
 LangOpt = Annotated[Literal["en", "zh", "both"], typer.Option(help="Language shown; both: en with zh beneath.")]
+StudyLangOpt = Annotated[Literal["en", "zh", "both"], typer.Option(
+    help="Language shown; both: en with zh beneath. The interface follows: zh Chinese, en English, "
+         "both $AIQUIZ_LANG (else English).")]
+UiLangOpt = Annotated[Optional[Literal["en", "zh"]], typer.Option(
+    "--lang", help="Interface language: en or zh (default: $AIQUIZ_LANG, else en).", show_default=False)]
+
+
+def interface(lang: str | None) -> None:
+    """Choose the interface language for this command: `--lang en` or `zh` if given (a card language of
+    `both` does not decide), else $AIQUIZ_LANG (en or zh), else English."""
+    chosen = lang if lang in ("en", "zh") else None
+    set_language(chosen or from_environment(os.environ) or "en")
 
 
 def _err(message: str) -> None:
@@ -42,25 +57,27 @@ def _errors() -> Iterator[None]:
         yield
     except DeckError as err:
         for problem in err.problems:
-            _err(f"Error: {problem}")
+            _err(_("Error: {message}").format(message=problem))
         files = len({p.path for p in err.problems})
-        _err(f"{len(err.problems)} problem(s) in {files} file(s); nothing was written.")
+        _err(_("{problems} problem(s) in {files} file(s); nothing was written.").format(problems=len(err.problems),
+                                                                                         files=files))
         raise typer.Exit(EXIT_INVALID) from None
     except UsageError as err:
-        _err(f"Error: {err}")
+        _err(_("Error: {message}").format(message=err))
         raise typer.Exit(EXIT_USAGE) from None
     except AiquizError as err:
-        _err(f"Error: {err}")
+        _err(_("Error: {message}").format(message=err))
         raise typer.Exit(EXIT_INVALID) from None
     except KeyboardInterrupt:
-        _err("Interrupted.")
+        _err(_("Interrupted."))
         raise typer.Exit(130) from None
 
 
 def _progress(done: int, total: int, path: Path) -> None:
     """Show which deck file is being read, on one line of the terminal (long loads only)."""
     if total > 3:
-        sys.stderr.write(f"\r\033[KReading decks {done + 1}/{total}: {path.name}")
+        sys.stderr.write("\r\033[K" + _("Reading decks {done}/{total}: {name}").format(done=done + 1, total=total,
+                                                                                        name=path.name))
         sys.stderr.flush()
 
 

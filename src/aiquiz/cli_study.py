@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _errors, load
+from aiquiz.cli_common import (DeckOpt, PathsArg, StoreOpt, StudyLangOpt, TagOpt, UiLangOpt, _errors, interface,
+                               load)
+from aiquiz.i18n import _
 
 KeyArg = Annotated[str, typer.Argument(help="The card: deck/card, e.g. devday-2024/agent-definition.",
                                        show_default=False)]
@@ -46,7 +48,7 @@ def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
               min=0, help="At most N new cards in this session (never more than the day's new-per-day).",
               show_default=False)] = None,
           limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many cards.")] = None,
-          lang: LangOpt = "en",
+          lang: StudyLangOpt = "en",
           cram: Annotated[bool, typer.Option("--cram", help="Study ahead: every selected card, due or not; "
                                              "the day's limits do not apply.")] = False,
           store: StoreOpt = None,
@@ -54,6 +56,7 @@ def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
               help="Desired retention for this session, 0.70-0.99 (aiquiz config retention X keeps one).",
               show_default=False)] = None) -> None:
     """Study in the terminal: due cards first, then the day's new ones; u undoes, q quits."""
+    interface(lang)
     with _errors():
         from aiquiz.drill.runner import DrillOptions
         from aiquiz.drill.terminal import drill_in_terminal
@@ -63,8 +66,8 @@ def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
         from aiquiz.select import Filters, select_cards
 
         if retention is not None and not RETENTION_RANGE[0] <= retention <= RETENTION_RANGE[1]:
-            raise UsageError(f"--retention must be between {RETENTION_RANGE[0]} and {RETENTION_RANGE[1]}, "
-                             f"not {retention}")
+            raise UsageError(_("--retention must be between {low} and {high}, not {value}").format(
+                low=RETENTION_RANGE[0], high=RETENTION_RANGE[1], value=retention))
         options = DrillOptions(LangMode(lang), 10**9 if new is None else new, limit, cram, retention)
         decks = load(paths)
         picked = select_cards(decks, Filters(decks=tuple(deck or ()), tags=tuple(tag or ())))
@@ -72,8 +75,9 @@ def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
     raise typer.Exit(code)
 
 
-def stats(paths: PathsArg = None, store: StoreOpt = None) -> None:
+def stats(paths: PathsArg = None, store: StoreOpt = None, lang: UiLangOpt = None) -> None:
     """Progress per deck, reviews today, 30-day retention, a 14-day due forecast and your streak."""
+    interface(lang)
     with _errors():
         from rich.console import Console
 
@@ -81,15 +85,16 @@ def stats(paths: PathsArg = None, store: StoreOpt = None) -> None:
 
         path = _path(store)
         Console(highlight=False).print(render_stats(load_stats(load(paths), path, _now())))
-        typer.echo(f"Progress store: {path}")
+        typer.echo(_("Progress store: {path}").format(path=path))
 
 
 def due(store: StoreOpt = None,
         format: Annotated[Literal["text", "json"], typer.Option(help="text: a line per deck; json.")] = "text",
-        ) -> None:
+        lang: UiLangOpt = None) -> None:
     """Cards due now and later today, per deck and in total (fast: for a shell prompt or status bar)."""
+    interface(lang)
     with _errors():
-        from aiquiz.drill.reports import due_json, due_lines
+        from aiquiz.drill.due_view import due_json, due_lines
         from aiquiz.progress.history import due as due_now
         from aiquiz.progress.settings import from_rows
         from aiquiz.progress.store import Store
@@ -102,8 +107,9 @@ def due(store: StoreOpt = None,
         typer.echo(due_json(lines) if format == "json" else "\n".join(due_lines(lines)))
 
 
-def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: LangOpt = "both") -> None:
+def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: StudyLangOpt = "both") -> None:
     """One card: its text and citation, every review, stability, difficulty, recall now and when it is due."""
+    interface(lang)
     with _errors():
         from aiquiz.drill.reports import card_lines, places
         from aiquiz.errors import UsageError
@@ -115,14 +121,15 @@ def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: Lang
         path = _path(store)
         if not path.exists():
             if key not in found:
-                raise UsageError(f"no card {key} in the decks (keys look like devday-2024/agent-definition)")
+                raise UsageError(_("no card {key} in the decks (keys look like devday-2024/agent-definition)")
+                                 .format(key=key))
             typer.echo("\n".join(card_lines(_empty_history(key), found, _now(), LangMode(lang))))
             return
         with Store.open(path) as opened:
             history = card_history(opened, key, _now())
         if key not in found and not history.reviews:
-            raise UsageError(f"no card {key} in the decks or the progress store "
-                             "(keys look like devday-2024/agent-definition)")
+            raise UsageError(_("no card {key} in the decks or the progress store "
+                               "(keys look like devday-2024/agent-definition)").format(key=key))
         typer.echo("\n".join(card_lines(history, found, _now(), LangMode(lang))))
 
 
@@ -133,15 +140,16 @@ def _empty_history(key: str) -> Any:
     return CardHistory(key, None, None, (), Marks(key), 0)
 
 
-def undo(store: StoreOpt = None) -> None:
+def undo(store: StoreOpt = None, lang: UiLangOpt = None) -> None:
     """Undo the most recent review in the progress store, also after the drill has ended."""
+    interface(lang)
     with _errors():
         from aiquiz.drill.reports import undone_line
         from aiquiz.progress.store import Store
 
         path = _path(store)
         if not path.exists():
-            typer.echo("Nothing to undo: no progress store yet.")
+            typer.echo(_("Nothing to undo: no progress store yet."))
             return
         with Store.open(path) as opened:
             typer.echo(undone_line(opened.undo(), _now()))
@@ -153,8 +161,9 @@ def config(name: Annotated[Optional[str], typer.Argument(help="A setting (all ar
                                                           show_default=False)] = None,
            deck: Annotated[Optional[str], typer.Option("--deck", help="This deck's own value (new-per-day, "
                                                        "retention).", show_default=False)] = None,
-           store: StoreOpt = None) -> None:
+           store: StoreOpt = None, lang: UiLangOpt = None) -> None:
     """List the settings, or set one: aiquiz config new-per-day 20 [--deck ID]."""
+    interface(lang)
     with _errors():
         from aiquiz.drill.reports import config_lines, scope_name
         from aiquiz.progress.settings import GLOBAL, format_value, parse_value, setting
@@ -174,8 +183,9 @@ def config(name: Annotated[Optional[str], typer.Argument(help="A setting (all ar
             setting(name)
         with Store.open(path) as opened:
             opened.put_setting(scope, name, text)
-        shown = "the default" if text is None else text
-        typer.echo(f"{name} = {shown} ({scope_name(scope)}); saved in {path}")
+        shown = _("the default") if text is None else text
+        typer.echo(_("{name} = {value} ({scope}); saved in {path}").format(name=name, value=shown,
+                                                                           scope=scope_name(scope), path=path))
 
 
 def _belongs(lines: list[str], index: int, name: str) -> bool:
@@ -184,8 +194,9 @@ def _belongs(lines: list[str], index: int, name: str) -> bool:
     return lines[start].split()[0] == name
 
 
-def unsuspend(key: KeyArg, store: StoreOpt = None) -> None:
+def unsuspend(key: KeyArg, store: StoreOpt = None, lang: UiLangOpt = None) -> None:
     """Bring a suspended card (or a suspended leech) back into the drill."""
+    interface(lang)
     with _errors():
         from aiquiz.errors import AiquizError
         from aiquiz.progress.store import Store
@@ -193,14 +204,16 @@ def unsuspend(key: KeyArg, store: StoreOpt = None) -> None:
         with Store.open(_path(store)) as opened:
             before = opened.change_marks(key, suspended=False)
         if not before.suspended:
-            raise AiquizError(f"{key} is not suspended")
-        typer.echo(f"Unsuspended {key}: it is back in the drill.")
+            raise AiquizError(_("{key} is not suspended").format(key=key))
+        typer.echo(_("Unsuspended {key}: it is back in the drill.").format(key=key))
 
 
 def flags(paths: PathsArg = None, store: StoreOpt = None,
           clear: Annotated[Optional[str], typer.Option(help="Remove the flag of this card (deck/card).",
-                                                       show_default=False)] = None) -> None:
+                                                       show_default=False)] = None,
+          lang: UiLangOpt = None) -> None:
     """Cards flagged during the drill, with deck file:line and the note, for the decks' curators."""
+    interface(lang)
     with _errors():
         from aiquiz.drill.reports import flag_lines, places
         from aiquiz.progress.history import flags as flagged
@@ -210,18 +223,19 @@ def flags(paths: PathsArg = None, store: StoreOpt = None,
         if clear is not None:
             with Store.open(path) as opened:
                 opened.change_marks(clear, flag=None, flagged_at=None)
-            typer.echo(f"Cleared the flag of {clear}.")
+            typer.echo(_("Cleared the flag of {key}.").format(key=clear))
             return
         found = places(load(paths))
         if not path.exists():
-            typer.echo("No flagged cards.")
+            typer.echo(_("No flagged cards."))
             return
         with Store.open(path) as opened:
             typer.echo("\n".join(flag_lines(flagged(opened), found, _now())))
 
 
-def leeches(paths: PathsArg = None, store: StoreOpt = None) -> None:
+def leeches(paths: PathsArg = None, store: StoreOpt = None, lang: UiLangOpt = None) -> None:
     """Cards you keep forgetting, with deck file:line, lapses and your wrong answers."""
+    interface(lang)
     with _errors():
         from aiquiz.drill.reports import leech_lines, places
         from aiquiz.progress.history import leeches as found_leeches
@@ -230,7 +244,7 @@ def leeches(paths: PathsArg = None, store: StoreOpt = None) -> None:
         path = _path(store)
         found = places(load(paths))
         if not path.exists():
-            typer.echo("No leeches.")
+            typer.echo(_("No leeches."))
             return
         with Store.open(path) as opened:
             typer.echo("\n".join(leech_lines(found_leeches(opened), found)))

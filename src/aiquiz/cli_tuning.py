@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from aiquiz.cli_common import PathsArg, StoreOpt, _errors, load
+from aiquiz.cli_common import PathsArg, StoreOpt, UiLangOpt, _errors, interface, load
 from aiquiz.cli_study import Command
 
 
@@ -26,20 +26,22 @@ def optimize(paths: PathsArg = None, store: StoreOpt = None,
              revert: Annotated[bool, typer.Option("--revert", help="Go back one parameter set.")] = False,
              retention: Annotated[bool, typer.Option(
                  "--retention", help="Simulate your workload for desired retentions 0.70-0.97; recommend one.")
-                 ] = False) -> None:
+                 ] = False, lang: UiLangOpt = None) -> None:
     """Fit FSRS to your reviews; adopt the fitted parameters only when they predict your memory better."""
+    interface(lang)
     with _errors():
         from aiquiz.drill import tuning_view
         from aiquiz.errors import UsageError
+        from aiquiz.i18n import _
         from aiquiz.progress import tuning
         from aiquiz.progress.settings import from_rows
         from aiquiz.progress.store import Store, store_path
 
         if sum((history, revert, retention)) > 1:
-            raise UsageError("choose one of --history, --revert, --retention")
+            raise UsageError(_("choose one of --history, --revert, --retention"))
         path: Path = store_path(store, os.environ)
         if not path.exists():
-            typer.echo("No reviews yet: study with aiquiz drill first (the fit needs your review history).")
+            typer.echo(_("No reviews yet: study with aiquiz drill first (the fit needs your review history)."))
             return
         now = datetime.now().astimezone()
         with Store.open(path) as opened:
@@ -48,8 +50,8 @@ def optimize(paths: PathsArg = None, store: StoreOpt = None,
                 lines = tuning_view.history_lines(tuning.parameter_sets(opened))
             elif revert:
                 sid, rebuilt = tuning.revert(opened, settings)
-                lines = (["Nothing to revert: FSRS's defaults are in use."] if sid is None else
-                         [f"Reverted parameter set #{sid}; {rebuilt} cards rescheduled."])
+                lines = ([_("Nothing to revert: FSRS's defaults are in use.")] if sid is None else
+                         [_("Reverted parameter set #{id}; {cards} cards rescheduled.").format(id=sid, cards=rebuilt)])
             elif retention:
                 lines = _advice(opened, settings, paths, deck)
             else:

@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 
 
 def bundled_decks() -> Path | None:
@@ -37,5 +38,5 @@ def deck_paths(paths: list[Path] | None, cwd: Path | None = None) -> list[Path]:
         return [local]
     bundled = bundled_decks()
     if bundled is None:
-        raise UsageError("no decks found: give deck files or directories, or run where ./decks exists")
+        raise UsageError(_("no decks found: give deck files or directories, or run where ./decks exists"))
     return [bundled]

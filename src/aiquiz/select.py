@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from dataclasses import dataclass
 from typing import TypeVar
 
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 from aiquiz.model import AnyCard, Deck, Kind
 
 T = TypeVar("T")
@@ -20,9 +22,9 @@ class Picked:
     deck: Deck
     card: AnyCard
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The stable identity of the card across rewordings: `<deck id>/<card id>`."""
+        """The stable identity of the card across rewordings: `<deck id>/<card id>` (computed once)."""
         return card_key(self.deck.id, self.card.id)
 
 
@@ -59,7 +61,8 @@ def select_cards(decks: Sequence[Deck], filters: Filters = Filters()) -> list[Pi
     known = {d.id for d in decks}
     unknown = [d for d in filters.decks if d not in known]
     if unknown:
-        raise UsageError(f"no deck with id {', '.join(unknown)} (loaded: {', '.join(sorted(known))})")
+        raise UsageError(_("no deck with id {ids} (loaded: {known})").format(ids=", ".join(unknown),
+                                                                              known=", ".join(sorted(known))))
     out: list[Picked] = []
     for deck in decks:
         if filters.decks and deck.id not in filters.decks:

@@ -5,19 +5,20 @@ Pure: each function turns values from `progress/` (and the decks, for file:line)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from aiquiz.drill.view import when
+from aiquiz.i18n import N_, _, ngettext
 from aiquiz.model import AnyCard, Deck, LangMode
-from aiquiz.progress.history import CardHistory, DueLine, Leech
+from aiquiz.progress.history import CardHistory, Leech
 from aiquiz.progress.records import Marks, Undone
 from aiquiz.progress.scheduler import Phase
 from aiquiz.progress.settings import GLOBAL, SETTINGS, Settings, format_value
 from aiquiz.select import card_key
 
 Place = tuple[Deck, AnyCard]
+PHASE_LABEL = {Phase.NEW: N_("new"), Phase.LEARNING: N_("learning"), Phase.REVIEW: N_("review"),
+               Phase.RELEARNING: N_("relearning")}
 
 
 def places(decks: Sequence[Deck]) -> dict[str, Place]:
@@ -28,7 +29,7 @@ def places(decks: Sequence[Deck]) -> dict[str, Place]:
 def where(key: str, found: Mapping[str, Place]) -> str:
     """`file:line` of a card, or a note that it is no longer in the loaded decks."""
     if key not in found:
-        return "(no longer in the loaded decks)"
+        return _("(no longer in the loaded decks)")
     deck, card = found[key]
     return f"{deck.path}:{card.line}"
 
@@ -40,15 +41,15 @@ def _local(when_: datetime, now: datetime) -> str:
 def _gap(start: datetime, end: datetime) -> str:
     seconds = (end - start).total_seconds()
     if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min"
+        return _("{minutes} min").format(minutes=max(1, round(seconds / 60)))
     if seconds < 86400:
-        return f"{round(seconds / 3600)} h"
-    return f"{round(seconds / 86400)} d"
+        return _("{hours} h").format(hours=round(seconds / 3600))
+    return _("{days} d").format(days=round(seconds / 86400))
 
 
 def card_lines(history: CardHistory, found: Mapping[str, Place], now: datetime, lang: LangMode) -> list[str]:
     """`aiquiz card KEY`: the card's text and citation, its state, and every review."""
-    from aiquiz.drill.view import answer_rows, question
+    from aiquiz.drill.view import answer_rows, question, rating_label, when
     from aiquiz.drill.grading import Reply
     from aiquiz.drill.runner import Shown
     from aiquiz.drill.session import Progress
@@ -63,21 +64,22 @@ def card_lines(history: CardHistory, found: Mapping[str, Place], now: datetime, 
             lines.append(f"  {row.label + ' ' if row.label else ''}{text}")
     memory, marks = history.memory, history.marks
     if memory is None:
-        lines.append("State: new (never studied)")
+        lines.append(_("State: new (never studied)"))
     else:
-        phase = memory.phase.name.lower()
-        lines.append(f"State: {phase} · stability {memory.stability or 0:.2f} d · difficulty "
-                     f"{memory.difficulty or 0:.2f} · recall now {history.retrievability or 0:.0%} · "
-                     f"due {_local(memory.due, now)} ({when(memory.due, now)}) · lapses {history.lapses}")
-    lines.append("Marks: " + (mark_text(marks) or "none"))
+        lines.append(_("State: {phase} · stability {stability:.2f} d · difficulty {difficulty:.2f} · recall now "
+                       "{recall:.0%} · due {due} ({when}) · lapses {lapses}").format(
+            phase=_(PHASE_LABEL[memory.phase]), stability=memory.stability or 0, difficulty=memory.difficulty or 0,
+            recall=history.retrievability or 0, due=_local(memory.due, now), when=when(memory.due, now),
+            lapses=history.lapses))
+    lines.append(_("Marks: {marks}").format(marks=mark_text(marks) or _("none")))
     if history.reviews:
-        lines.append(f"Reviews ({len(history.reviews)}):")
+        lines.append(_("Reviews ({count}):").format(count=len(history.reviews)))
         for r in history.reviews:
-            given = "" if r.due_after is None else f" · interval {_gap(r.at, r.due_after)}"
-            typed = "" if r.typed is None else f" · typed {r.typed!r}"
-            took = "" if r.duration_ms is None else f" · {r.duration_ms / 1000:.0f} s"
-            phase = "" if r.phase is None else f" ({r.phase.name.lower()})"
-            lines.append(f"  {_local(r.at, now)}  {r.rating.label:<5}{phase}{given}{took}{typed}")
+            given = "" if r.due_after is None else _(" · interval {gap}").format(gap=_gap(r.at, r.due_after))
+            typed = "" if r.typed is None else _(" · typed {typed!r}").format(typed=r.typed)
+            took = "" if r.duration_ms is None else _(" · {seconds:.0f} s").format(seconds=r.duration_ms / 1000)
+            phase = "" if r.phase is None else f" ({_(PHASE_LABEL[r.phase])})"
+            lines.append(f"  {_local(r.at, now)}  {rating_label(r.rating):<5}{phase}{given}{took}{typed}")
     return lines
 
 
@@ -85,29 +87,14 @@ def mark_text(marks: Marks) -> str:
     """A card's marks in words: "suspended · leech · flagged: note"."""
     parts = []
     if marks.suspended:
-        parts.append("suspended")
+        parts.append(_("suspended"))
     if marks.buried_until is not None:
-        parts.append(f"buried until {marks.buried_until.astimezone().strftime('%Y-%m-%d %H:%M')}")
+        parts.append(_("buried until {time}").format(time=marks.buried_until.astimezone().strftime('%Y-%m-%d %H:%M')))
     if marks.leech:
-        parts.append("leech")
+        parts.append(_("leech"))
     if marks.flag is not None:
-        parts.append(f"flagged: {marks.flag}")
+        parts.append(_("flagged: {note}").format(note=marks.flag))
     return " · ".join(parts)
-
-
-def due_lines(lines: Sequence[DueLine]) -> list[str]:
-    """`aiquiz due`: a line per deck and the total."""
-    out = [f"{d.deck}: {d.now} due now, {d.later_today} later today" for d in lines]
-    total_now, total_later = sum(d.now for d in lines), sum(d.later_today for d in lines)
-    out.append(f"total: {total_now} due now, {total_later} later today")
-    return out
-
-
-def due_json(lines: Sequence[DueLine]) -> str:
-    """`aiquiz due --format json`."""
-    return json.dumps({"decks": {d.deck: {"now": d.now, "later_today": d.later_today} for d in lines},
-                       "total": {"now": sum(d.now for d in lines), "later_today": sum(d.later_today for d in lines)}},
-                      sort_keys=True)
 
 
 def config_lines(settings: Settings) -> list[str]:
@@ -115,24 +102,25 @@ def config_lines(settings: Settings) -> list[str]:
     out = []
     for spec in SETTINGS:
         value = getattr(settings, spec.attr)
-        changed = "" if value == spec.default else f"  (default {format_value(spec.default)})"
+        changed = "" if value == spec.default else _("  (default {value})").format(value=format_value(spec.default))
         out.append(f"{spec.name:<16} {format_value(value):<8}{changed}")
-        out.append(f"{'':<16} {spec.doc} Allowed: {spec.allowed()}." + (" Per deck: --deck ID." if spec.per_deck else ""))
+        doc = _("{doc} Allowed: {allowed}.").format(doc=_(spec.doc), allowed=spec.allowed())
+        out.append(f"{'':<16} {doc}" + (_(" Per deck: --deck ID.") if spec.per_deck else ""))
         for (deck, name), own in settings.deck_values:
             if name == spec.name:
-                out.append(f"{'':<16} deck {deck}: {format_value(own)}")
+                out.append(f"{'':<16} " + _("deck {deck}: {value}").format(deck=deck, value=format_value(own)))
     return out
 
 
 def scope_name(scope: str) -> str:
     """"everywhere" for the global scope, else "deck ID"."""
-    return "everywhere" if scope == GLOBAL else f"deck {scope}"
+    return _("everywhere") if scope == GLOBAL else _("deck {deck}").format(deck=scope)
 
 
 def flag_lines(flagged: Sequence[Marks], found: Mapping[str, Place], now: datetime) -> list[str]:
     """`aiquiz flags`: file:line, key, when, and the note."""
     if not flagged:
-        return ["No flagged cards."]
+        return [_("No flagged cards.")]
     out = []
     for m in flagged:
         at = "" if m.flagged_at is None else f" ({_local(m.flagged_at, now)})"
@@ -143,22 +131,29 @@ def flag_lines(flagged: Sequence[Marks], found: Mapping[str, Place], now: dateti
 def leech_lines(found_leeches: Sequence[Leech], found: Mapping[str, Place]) -> list[str]:
     """`aiquiz leeches`: file:line, key, lapses, suspended or not, and the wrong answers typed."""
     if not found_leeches:
-        return ["No leeches."]
+        return [_("No leeches.")]
     out = []
     for leech in found_leeches:
-        state = "suspended" if leech.suspended else "tagged"
-        out.append(f"{where(leech.key, found)}: {leech.key}: {leech.lapses} lapses, {state}")
+        state = _("suspended") if leech.suspended else _("tagged")
+        lapses = ngettext("{count} lapse", "{count} lapses", leech.lapses).format(count=leech.lapses)
+        out.append(f"{where(leech.key, found)}: {leech.key}: {lapses}, {state}")
         if leech.wrong_answers:
-            out.append("    wrong answers: " + " · ".join(repr(a) for a in leech.wrong_answers[-8:]))
+            out.append("    " + _("wrong answers: {answers}").format(
+                answers=" · ".join(repr(a) for a in leech.wrong_answers[-8:])))
     return out
 
 
 def undone_line(undone: Undone | None, now: datetime) -> str:
     """`aiquiz undo`: which review was taken back and the card's state now."""
+    from aiquiz.drill.view import rating_label
+
     if undone is None:
-        return "Nothing to undo: the progress store has no reviews."
-    restored = "new again" if undone.restored is None else (
-        f"{'in review' if undone.restored.phase is Phase.REVIEW else 'learning'}, due "
-        f"{_local(undone.restored.due, now)}")
-    return (f"Undid {undone.rating.label} on {undone.key} (answered {_local(undone.at, now)}); "
-            f"the card is back as it was: {restored}.")
+        return _("Nothing to undo: the progress store has no reviews.")
+    if undone.restored is None:
+        restored = _("new again")
+    else:
+        due = _local(undone.restored.due, now)
+        restored = (_("in review, due {due}") if undone.restored.phase is Phase.REVIEW
+                    else _("learning, due {due}")).format(due=due)
+    return _("Undid {rating} on {key} (answered {when}); the card is back as it was: {restored}.").format(
+        rating=rating_label(undone.rating), key=undone.key, when=_local(undone.at, now), restored=restored)

@@ -82,6 +82,7 @@ class DrillResult:
     plan: session.Plan | None = None
     leeches: tuple[str, ...] = ()
     refit: tuning.Optimized | None = None
+    new_left: int = 0
 
 
 class DrillUI(Protocol):
@@ -122,7 +123,7 @@ def plan_day(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, sett
         hidden=history.hidden(marks, now) if not options.cram else frozenset(
             k for k, m in marks.items() if m.suspended),
         related=related_map(decks) if settings.bury_related else {}, studied=today.studied)
-    return session.build_queue(picked, store.memories(), now, day, options.new, options.limit, options.cram)
+    return session.build_queue(picked, store.schedules(), now, day, options.new, options.limit, options.cram)
 
 
 def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui: DrillUI,
@@ -145,8 +146,7 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
     Raises:
         StoreError: the store could not be read or an answer could not be committed.
     """
-    memories = store.memories()
-    removed = session.orphans(memories, decks)
+    removed = session.orphans(store.schedules(), decks)
     if removed:
         ui.notice_removed(removed)
     now = clock()
@@ -162,8 +162,9 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
     refit = None
     if loop.undo and not interrupted and tuning.refit_due(store, settings):
         refit = tuning.optimize(store, settings, clock())  # the evaluated fit; adopts only a better set
-    summary = session.summarize(loop.state, store.memories(), [p.key for p in picked], clock())
-    return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit)
+    summary = session.summarize(loop.state, store.schedules(), [p.key for p in picked], clock())
+    return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit,
+                       new_left=sum(q.new for q in loop.state.queue))
 
 
 def _step(loop: _Loop, by_key: dict[str, Picked], store: Store, ui: DrillUI, clock: Callable[[], datetime],

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from aiquiz.progress.days import Allowance
-from aiquiz.progress.related import hold_back
-from aiquiz.progress.scheduler import Memory, Phase, Rating
+from aiquiz.progress.scheduler import Memory, Phase, Rating, Scheduled
 from aiquiz.model import Deck
 from aiquiz.select import Picked, card_key, shuffled
 
@@ -98,15 +97,20 @@ UNLIMITED = Day(Allowance(new=10**9, new_by_deck={}, reviews=10**9, new_limit=10
 
 @dataclass(frozen=True)
 class Plan:
-    """A session's queue, and what the day's rules left out of it (for the header and the summary)."""
+    """A session's queue, and what the day's rules left out of it (for the header and the summary).
+
+    `new_used_up`: new cards wait but the day's (or their deck's) new cards were all studied before this
+    session; `new_last`: this session takes the last of the day's new cards while more wait.
+    """
 
     queue: tuple[Queued, ...]
     new_used_up: bool = False
     reviews_capped: int = 0
     held_related: int = 0
+    new_last: bool = False
 
 
-def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory], now: datetime,
+def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Scheduled], now: datetime,
                 day: Day = UNLIMITED, new: int = DEFAULT_NEW, limit: int | None = None,
                 cram: bool = False) -> Plan:
     """The cards of a session, in the order they are shown.
@@ -131,30 +135,47 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory], now: d
         order = shuffled(visible, seed=f"cram:{now.date().isoformat()}")
         queue = [Queued(p.key, p.key not in memories) for p in order]
         return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]))
-    due = sorted((memories[p.key].due, p.key) for p in visible
-                 if p.key in memories and memories[p.key].due <= now)
+    due = sorted((state.due, p.key) for p in visible
+                 if (state := memories.get(p.key)) is not None and state.due <= now)
     learning = [k for _, k in due if memories[k].phase is not Phase.REVIEW]
-    reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW]
+    taken = set(day.studied) | set(learning)
+    held = 0
+
+    def keep(key: str) -> bool:
+        """False when a card related to `key` was studied today or is already in the queue."""
+        nonlocal held
+        if day.related.get(key, _NONE) & taken:
+            held += 1
+            return False
+        taken.add(key)
+        return True
+
+    reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW and keep(k)]
+    shown_reviews = reviews[:day.allowance.reviews]
     # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
     unseen = sorted((p for p in visible if p.key not in memories), key=lambda p: len(p.deck.sources) > 1)
-    kept, held = hold_back(reviews + [p.key for p in unseen], day.related, day.studied | set(learning))
-    kept_set = set(kept)
-    reviews_kept = [k for k in reviews if k in kept_set]
-    shown_reviews = reviews_kept[:day.allowance.reviews]
+    wanted = min(max(new, 0), day.allowance.new)
     fresh: list[str] = []
-    taken: dict[str, int] = {}
-    budget = min(max(new, 0), day.allowance.new)
+    taken_by_deck: dict[str, int] = {}
+    waiting = False  # a new card the day's (or a deck's) limit left out
     for p in unseen:
-        if len(fresh) >= budget:
-            break
-        if p.key in kept_set and taken.get(p.deck.id, 0) < day.allowance.new_for(p.deck.id):
+        deck_left = day.allowance.new_for(p.deck.id) - taken_by_deck.get(p.deck.id, 0)
+        if len(fresh) >= wanted or deck_left <= 0:
+            if not waiting and len(fresh) < max(new, 0) and not day.related.get(p.key, _NONE) & taken:
+                waiting = True  # shown today but for the limit (a related card would wait anyway)
+            if len(fresh) >= wanted and (waiting or len(fresh) >= max(new, 0)):
+                break
+            continue
+        if keep(p.key):
             fresh.append(p.key)
-            taken[p.deck.id] = taken.get(p.deck.id, 0) + 1
-    queue = ([Queued(k, False) for k in learning + shown_reviews] + [Queued(k, True) for k in fresh])
-    waiting = sum(p.key in kept_set for p in unseen) - len(fresh)
-    used_up = waiting > 0 and len(fresh) < max(new, 0)  # the day's (or a deck's) new cards ran out
-    return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=used_up,
-                reviews_capped=len(reviews_kept) - len(shown_reviews), held_related=len(held))
+            taken_by_deck[p.deck.id] = taken_by_deck.get(p.deck.id, 0) + 1
+    queue = [Queued(k, False) for k in learning + shown_reviews] + [Queued(k, True) for k in fresh]
+    return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=waiting and not fresh,
+                reviews_capped=len(reviews) - len(shown_reviews), held_related=held,
+                new_last=waiting and bool(fresh))
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def start(queue: Iterable[Queued], now: datetime) -> SessionState:
@@ -225,7 +246,7 @@ def progress(state: SessionState, now: datetime) -> Progress:
                     due_left=left - new_left, new_left=new_left)
 
 
-def summarize(state: SessionState, memories: Mapping[str, Memory], selected: Iterable[str],
+def summarize(state: SessionState, memories: Mapping[str, Memory | Scheduled], selected: Iterable[str],
               now: datetime) -> Summary:
     """The summary shown when a session ends.
 

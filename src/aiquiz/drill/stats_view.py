@@ -6,18 +6,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from aiquiz.i18n import N_, _, ngettext
 from aiquiz.progress.stats import Stats, compute_stats
 from aiquiz.progress.store import Store
 from aiquiz.model import Deck
 
 BAR_WIDTH = 40
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"),
+          N_("Oct"), N_("Nov"), N_("Dec"))
 
 
 def load_stats(decks: Sequence[Deck], path: Path, now: datetime) -> Stats:
@@ -34,50 +38,57 @@ def load_stats(decks: Sequence[Deck], path: Path, now: datetime) -> Stats:
 
 def deck_table(stats: Stats) -> Table:
     """Per deck: total, new, learning, due now, mature."""
-    table = Table(title="Cards", title_justify="left", title_style="bold")
-    table.add_column("deck")
-    for name, style in (("cards", ""), ("new", "blue"), ("learning", "yellow"), ("due", "red"),
-                        ("mature", "green")):
+    table = Table(title=_("Cards"), title_justify="left", title_style="bold")
+    table.add_column(_("deck"))
+    for name, style in ((_("cards"), ""), (_("new"), "blue"), (_("learning"), "yellow"), (_("due"), "red"),
+                        (_("mature"), "green")):
         table.add_column(name, justify="right", style=style)
     for d in stats.decks:
         table.add_row(d.deck, str(d.total), str(d.new), str(d.learning), str(d.due), str(d.mature))
     if len(stats.decks) > 1:
         sums = [sum(getattr(d, f) for d in stats.decks) for f in ("total", "new", "learning", "due", "mature")]
-        table.add_row(Text("all", style="bold"), *(Text(str(n), style="bold") for n in sums))
+        table.add_row(Text(_("all"), style="bold"), *(Text(str(n), style="bold") for n in sums))
     return table
 
 
 def forecast_chart(stats: Stats, width: int = BAR_WIDTH) -> Table:
     """The next 14 days' due counts as horizontal bars, today first (today includes overdue cards)."""
-    top = max((n for _, n in stats.forecast), default=0)
+    top = max((n for _day, n in stats.forecast), default=0)
     chart = Table.grid(padding=(0, 1))
     chart.add_column(style="dim")
     chart.add_column()
     chart.add_column(justify="right")
     for i, (day, count) in enumerate(stats.forecast):
-        label = "today" if i == 0 else "tomorrow" if i == 1 else day.strftime("%a %d %b")
+        label = _("today") if i == 0 else _("tomorrow") if i == 1 else day_label(day)
         bar = "█" * (round(count / top * width) if top else 0) or ("▏" if count else "")
         chart.add_row(label, Text(bar, style="cyan"), str(count))
     return chart
 
 
+def day_label(day: date) -> str:
+    """A day of the forecast: "Mon 06 Jan" (as strftime's "%a %d %b" in the C locale), "1月06日 周一"."""
+    return _("{weekday} {day} {month}").format(weekday=_(WEEKDAYS[day.weekday()]), day=f"{day.day:02d}",
+                                               month=_(MONTHS[day.month - 1]))
+
+
 def headline(stats: Stats) -> Text:
     """Reviews today, 30-day retention, streak."""
-    rate = "—" if stats.retention is None else f"{stats.retention:.0%} of {stats.retention_reviews} reviews"
+    rate = "—" if stats.retention is None else _("{rate:.0%} of {count} reviews").format(
+        rate=stats.retention, count=stats.retention_reviews)
     out = Text()
-    out.append("Reviews today ", style="dim").append(str(stats.reviews_today), style="bold")
-    out.append("   Retention (30 days) ", style="dim").append(rate, style="bold")
-    out.append("   Streak ", style="dim").append(f"{stats.streak} day{'' if stats.streak == 1 else 's'}",
-                                                    style="bold")
+    out.append(_("Reviews today "), style="dim").append(str(stats.reviews_today), style="bold")
+    out.append(_("   Retention (30 days) "), style="dim").append(rate, style="bold")
+    out.append(_("   Streak "), style="dim").append(
+        ngettext("{count} day", "{count} days", stats.streak).format(count=stats.streak), style="bold")
     return out
 
 
 def render_stats(stats: Stats) -> RenderableType:
     """Everything `aiquiz stats` shows, ready for `Console.print`."""
-    parts: list[RenderableType] = [deck_table(stats), headline(stats), Text("\nDue in the next 14 days", style="bold"),
-                                   forecast_chart(stats)]
+    parts: list[RenderableType] = [deck_table(stats), headline(stats),
+                                   Text("\n" + _("Due in the next 14 days"), style="bold"), forecast_chart(stats)]
     if stats.removed:
         listed = ", ".join(stats.removed[:5]) + (" ..." if len(stats.removed) > 5 else "")
-        parts.append(Text(f"\n{len(stats.removed)} studied card(s) are no longer in their decks "
-                          f"(history kept): {listed}", style="yellow"))
+        parts.append(Text("\n" + _("{count} studied card(s) are no longer in their decks (history kept): {keys}")
+                          .format(count=len(stats.removed), keys=listed), style="yellow"))
     return Group(*parts)

@@ -29,6 +29,7 @@ from aiquiz.progress.scheduler import Rating
 from aiquiz.progress.settings import from_rows
 from aiquiz.progress.store import Store
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 from aiquiz.model import ChoiceCard, ClozeCard, Deck, TrueFalseCard, cloze_gaps
 from aiquiz.select import Picked
 
@@ -103,7 +104,7 @@ class LineReader:
                 return None
             if valid(got.strip()):
                 return got.strip()
-            self._echo(f"? not understood: {got.strip()!r}\n")
+            self._echo(_("? not understood: {typed!r}").format(typed=got.strip()) + "\n")
 
     def line(self, prompt: str) -> str | None:
         """The next line of input without its newline; None at the end of input."""
@@ -127,6 +128,7 @@ class TerminalUI:
         self.interactive = interactive
         self.clock = clock
         self._answer_shown = False
+        self._notices: list[Text] = []  # shown under the next card's header (the screen is cleared first)
 
     def show(self, rows: Sequence[view.Row]) -> None:
         """Print rows: a two-column grid in a terminal, `label: text` lines otherwise."""
@@ -162,6 +164,7 @@ class TerminalUI:
             self.console.rule(view.header(shown, self.clock()), align="left")
         else:
             self.line(Text("--- ").append_text(view.header(shown, self.clock())))
+        self._flush_notices()
         note = view.day_note(shown.plan)
         if note is not None and shown.progress.number == 1:
             self.line(note)
@@ -206,8 +209,17 @@ class TerminalUI:
         return Reply(gaps=tuple(typed))
 
     def notice(self, event: str, key: str, detail: str = "") -> None:
-        """Tell what a control or the scheduler did."""
-        self.line(view.notice(event, key, detail))
+        """Tell what a control or the scheduler did (in a terminal: under the next card's header)."""
+        text = view.notice(event, key, detail)
+        if self.interactive and event != "flagged":
+            self._notices.append(text)
+        else:
+            self.line(text)
+
+    def _flush_notices(self) -> None:
+        for text in self._notices:
+            self.line(text)
+        self._notices.clear()
 
     def rate(self, shown: Shown, reply: Reply, judgement: Judgement) -> Rating | Control | None:
         """Show the verdict, answer, explain and citation, then read a rating or a control (None: quit)."""
@@ -223,12 +235,13 @@ class TerminalUI:
                             lambda k: k in keys and (k != "o" or judgement.correct is not None), RATE_CONTROLS)
             if not isinstance(key, str):
                 if isinstance(key, Control) and key.action is Action.FLAG:
-                    note = self.reader.line("Flag note (what is wrong or ambiguous; Enter for none): ")
+                    note = self.reader.line(_("Flag note (what is wrong or ambiguous; Enter for none): "))
                     return Control(Action.FLAG, (note or "").strip())
                 return key
             if key == "o":
                 judgement = overrule(judgement)
-                self.line(Text("Overruled: counted as " + ("right" if judgement.correct else "wrong"), style="yellow"))
+                said = _("Overruled: counted as right") if judgement.correct else _("Overruled: counted as wrong")
+                self.line(Text(said, style="yellow"))
                 continue
             return judgement.proposal if key == "" else Rating(int(key))
 
@@ -237,7 +250,8 @@ class TerminalUI:
         if self.interactive:
             if result.interrupted:
                 self.console.line()  # Ctrl-C came in the middle of a prompt line
-            self.console.rule("summary", align="left")
+            self.console.rule(_("summary"), align="left")
+        self._flush_notices()
         for text in view.summary_rows(result, self.clock()):
             self.line(text)
 
@@ -280,7 +294,7 @@ def drill_in_terminal(decks: Sequence[Deck], picked: Sequence[Picked], options: 
         StoreError: the progress store cannot be used.
     """
     if not picked:
-        raise UsageError("no cards match the --deck/--tag filters")
+        raise UsageError(_("no cards match the --deck/--tag filters"))
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
     console = Console(file=stdout, highlight=False, emoji=False, markup=False)

@@ -16,6 +16,7 @@ from rich.text import Text
 from aiquiz.drill.grading import Judgement, Reply
 from aiquiz.drill.runner import DrillResult, Shown
 from aiquiz.drill.session import Plan
+from aiquiz.i18n import N_, _, ngettext
 from aiquiz.progress.optimize import FitOutcome
 from aiquiz.progress.tuning import Optimized
 from aiquiz.judge import Match, Segment, SegmentKind
@@ -23,7 +24,9 @@ from aiquiz.progress.scheduler import Rating
 from aiquiz.model import (CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text as CardText,
                           TrueFalseCard, cloze_gaps, resolve_citations)
 
-KIND_LABEL = {"basic": "question", "cloze": "fill the gap", "choice": "choose", "truefalse": "true or false"}
+KIND_LABEL = {"basic": N_("question"), "cloze": N_("fill the gap"), "choice": N_("choose"),
+              "truefalse": N_("true or false")}
+RATING_LABEL = {Rating.AGAIN: N_("Again"), Rating.HARD: N_("Hard"), Rating.GOOD: N_("Good"), Rating.EASY: N_("Easy")}
 ZH_STYLE = "cyan"
 
 
@@ -33,6 +36,11 @@ class Row:
 
     label: str
     text: Text
+
+
+def rating_label(rating: Rating) -> str:
+    """A rating's name in the interface language: Again/重来, Hard/困难, Good/良好, Easy/简单 (Anki's words)."""
+    return _(RATING_LABEL[rating])
 
 
 def letter(index: int) -> str:
@@ -87,20 +95,22 @@ def _cloze(text: CardText, lang: LangMode, reveal: bool) -> Text:
 def header(shown: Shown, now: datetime) -> Text:
     """The top line: card n of m, reviews and new cards left, the deck, and how the last card went."""
     p = shown.progress
-    out = Text(f"card {p.number} of {p.total}", style="bold")
-    out.append(f" · {p.due_left} due · {p.new_left} new left · {shown.picked.deck.id}")
+    out = Text(_("card {number} of {total}").format(number=p.number, total=p.total), style="bold")
+    out.append(_(" · {due} due · {new} new left · {deck}").format(due=p.due_left, new=p.new_left,
+                                                                  deck=shown.picked.deck.id))
     if shown.new:
-        out.append("  NEW", style="bold magenta")
+        out.append(_("  NEW"), style="bold magenta")
     if shown.last is not None:
         rating, memory = shown.last
-        out.append(f"   last: {rating.label}, again {when(memory.due, now)}", style="dim")
+        out.append(_("   last: {rating}, again {when}").format(rating=rating_label(rating),
+                                                               when=when(memory.due, now)), style="dim")
     return out
 
 
 def question(shown: Shown) -> list[Row]:
     """The card as asked: its kind, its text, and the choices of a choice card."""
     card, lang = shown.picked.card, shown.lang
-    rows = [Row("", Text(KIND_LABEL[card.kind.value], style="bold yellow"))]
+    rows = [Row("", Text(_(KIND_LABEL[card.kind.value]), style="bold yellow"))]
     match card:
         case BasicCard():
             rows.append(Row("", _parts(card.front, lang, "bold")))
@@ -118,52 +128,62 @@ def prompt(shown: Shown) -> str:
     """What the learner is asked to press or type."""
     match shown.picked.card:
         case ChoiceCard() as card:
-            return f"Press a-{letter(len(card.choices) - 1)} · {ASK_KEYS}"
+            ask = _("Press a-{last}").format(last=letter(len(card.choices) - 1))
         case TrueFalseCard():
-            return f"Press t (true) or f (false) · {ASK_KEYS}"
+            ask = _("Press t (true) or f (false)")
         case ClozeCard():
-            return f"Type the missing words, then Enter · {ASK_KEYS}"
-    return f"Type your answer, or just Enter to reveal it · {ASK_KEYS}"
+            ask = _("Type the missing words, then Enter")
+        case _:
+            ask = _("Type your answer, or just Enter to reveal it")
+    return f"{ask} · {_(ASK_KEYS)}"
 
 
-ASK_KEYS = "u undo · s skip · q quits"
-RATE_KEYS = "u undo · s skip · b bury · x suspend · f flag · q quits"
+ASK_KEYS = N_("u undo · s skip · q quits")
+RATE_KEYS = N_("u undo · s skip · b bury · x suspend · f flag · q quits")
 
 
 def notice(event: str, key: str, detail: str) -> Text:
     """The line telling what a control or the scheduler did."""
     match event:
         case "undone":
-            return Text(f"↶ Undid {detail} on {key}: the card is back as it was before that answer.", style="yellow")
+            rating = rating_label(Rating[detail.upper()]) if detail.upper() in Rating.__members__ else detail
+            return Text(_("↶ Undid {rating} on {key}: the card is back as it was before that answer.").format(
+                rating=rating, key=key), style="yellow")
         case "nothing-to-undo":
-            return Text("Nothing to undo in this session (aiquiz undo takes back an earlier review).", style="yellow")
+            return Text(_("Nothing to undo in this session (aiquiz undo takes back an earlier review)."),
+                        style="yellow")
         case "undo-refused":
-            return Text(f"Cannot undo: {detail}", style="yellow")
+            return Text(_("Cannot undo: {reason}").format(reason=detail), style="yellow")
         case "buried":
-            return Text(f"Buried {key} until the next study day.", style="yellow")
+            return Text(_("Buried {key} until the next study day.").format(key=key), style="yellow")
         case "suspended":
-            return Text(f"Suspended {key} (aiquiz unsuspend {key} brings it back).", style="yellow")
+            return Text(_("Suspended {key} (aiquiz unsuspend {key} brings it back).").format(key=key), style="yellow")
         case "flagged":
-            note = f": {detail}" if detail else ""
-            return Text(f"Flagged {key}{note} (aiquiz flags lists flagged cards).", style="yellow")
+            text = (_("Flagged {key}: {note} (aiquiz flags lists flagged cards).") if detail
+                    else _("Flagged {key} (aiquiz flags lists flagged cards)."))
+            return Text(text.format(key=key, note=detail), style="yellow")
         case "leech":
             lapses, action = detail.split(":")
-            return Text(f"Leech: {key} was forgotten {lapses} times after it was learned; it is now {action}"
-                        " (aiquiz leeches lists leeches; the card may be ambiguous: f flags it).", style="bold red")
+            state = _("suspended") if action == "suspended" else _("tagged") if action == "tagged" else action
+            return Text(_("Leech: {key} was forgotten {lapses} times after it was learned; it is now {state}"
+                          " (aiquiz leeches lists leeches; the card may be ambiguous: f flags it).").format(
+                key=key, lapses=lapses, state=state), style="bold red")
     return Text(f"{event} {key} {detail}")
 
 
-def day_note(shown_plan: Plan | None) -> Text | None:
+def day_note(shown_plan: Plan | None, summary: bool = False) -> Text | None:
     """What the day's rules left out of this session, for the header and the summary, or None."""
     if shown_plan is None:
         return None
     parts = []
     if shown_plan.new_used_up:
-        parts.append("today's new cards are used up (aiquiz config new-per-day N; --cram studies ahead)")
+        parts.append(_("today's new cards are used up (aiquiz config new-per-day N; --cram studies ahead)"))
+    elif shown_plan.new_last and summary:
+        parts.append(_("that was the last of today's new cards: more tomorrow, or --cram to study ahead"))
     if shown_plan.reviews_capped:
-        parts.append(f"{shown_plan.reviews_capped} reviews over today's limit wait")
+        parts.append(_("{count} reviews over today's limit wait").format(count=shown_plan.reviews_capped))
     if shown_plan.held_related:
-        parts.append(f"{shown_plan.held_related} related cards wait for another day")
+        parts.append(_("{count} related cards wait for another day").format(count=shown_plan.held_related))
     return Text(" · ".join(parts), style="dim") if parts else None
 
 
@@ -171,14 +191,14 @@ def verdict(judgement: Judgement, reply: Reply) -> Text | None:
     """Right (nearly, with the difference), wrong (with what was chosen or which gap), "compare yourself"
     for a typed basic answer, or None when the answer was revealed."""
     if judgement.correct is True:
-        out = Text("✓ Right", style="bold green")
+        out = Text(_("✓ Right"), style="bold green")
         if judgement.near_miss:
-            out.append(", nearly: ", style="bold yellow").append_text(near_miss_text(judgement))
+            out.append(_(", nearly: "), style="bold yellow").append_text(near_miss_text(judgement))
         return out
     if judgement.correct is False:
-        return Text("✗ Wrong", style="bold red").append_text(wrong_detail(judgement, reply))
+        return Text(_("✗ Wrong"), style="bold red").append_text(wrong_detail(judgement, reply))
     if reply.text.strip():
-        return Text("? Your answer is not one aiquiz knows: compare it with the answer", style="bold yellow")
+        return Text(_("? Your answer is not one aiquiz knows: compare it with the answer"), style="bold yellow")
     return None
 
 
@@ -217,12 +237,12 @@ def near_miss_text(judgement: Judgement) -> Text:
 def wrong_detail(judgement: Judgement, reply: Reply) -> Text:
     """After "✗ Wrong": the choice picked, the true/false said, or the gaps that were wrong."""
     if reply.choice is not None:
-        return Text(f": you chose {letter(reply.choice)})")
+        return Text(_(": you chose {choice})").format(choice=letter(reply.choice)))
     if reply.value is not None:
-        return Text(f": you said {'true' if reply.value else 'false'}")
+        return Text(_(": you said true") if reply.value else _(": you said false"))
     wrong = [g.number for g in judgement.gaps if not g.right]
     if len(judgement.gaps) > 1 and wrong:
-        return Text(f" in gap {', '.join(map(str, wrong))}")
+        return Text(_(" in gap {gaps}").format(gaps=", ".join(map(str, wrong))))
     return Text("")
 
 
@@ -233,23 +253,29 @@ def answer_rows(shown: Shown, reply: Reply) -> list[Row]:
     match card:
         case BasicCard():
             if reply.text.strip():
-                rows.append(Row("you", Text(reply.text)))
-            rows.append(Row("answer", _parts(card.back, lang, "bold green")))
+                rows.append(Row(_("you"), Text(reply.text)))
+            rows.append(Row(_("answer"), _parts(card.back, lang, "bold green")))
         case ClozeCard():
             if reply.gaps:
-                rows.append(Row("you", Text(" · ".join(t or "-" for _, t in reply.gaps))))
-            rows.append(Row("answer", _cloze(card.text, lang, reveal=True)))
+                rows.append(Row(_("you"), Text(" · ".join(t or "-" for _n, t in reply.gaps))))
+            rows.append(Row(_("answer"), _cloze(card.text, lang, reveal=True)))
             if card.back is not None:
-                rows.append(Row("note", _parts(card.back, lang)))
+                rows.append(Row(_("note"), _parts(card.back, lang)))
         case ChoiceCard():
-            rows.append(Row("answer", Text(f"{letter(card.answer)}) ").append(_parts(card.choices[card.answer], lang))))
+            rows.append(Row(_("answer"), Text(f"{letter(card.answer)}) ").append(_parts(card.choices[card.answer],
+                                                                                        lang))))
         case TrueFalseCard():
-            word = ("true", "对") if card.answer else ("false", "错")
-            rows.append(Row("answer", Text(word[0] if lang is LangMode.EN else " / ".join(word), style="bold")))
+            rows.append(Row(_("answer"), Text(truefalse_word(card.answer, lang), style="bold")))
     if card.explain is not None:
-        rows.append(Row("why", _parts(card.explain, lang)))
+        rows.append(Row(_("why"), _parts(card.explain, lang)))
     rows += citation_rows(resolve_citations(shown.picked.deck, card), lang)
     return rows
+
+
+def truefalse_word(value: bool, lang: LangMode) -> str:
+    """A true/false answer in the card's language(s): "true", "对", or "true / 对"."""
+    en, zh = ("true", "对") if value else ("false", "错")
+    return {LangMode.EN: en, LangMode.ZH: zh}.get(lang, f"{en} / {zh}")
 
 
 def citation_rows(citations: tuple[ResolvedCitation, ...], lang: LangMode) -> list[Row]:
@@ -265,47 +291,44 @@ def citation_rows(citations: tuple[ResolvedCitation, ...], lang: LangMode) -> li
             line.append(f"\n“{cite.anchor}”", style="italic")
         if cite.url:
             line.append(f"\n{cite.url}", style=Style(color="blue", underline=True, link=cite.url))
-        rows.append(Row("source", line))
+        rows.append(Row(_("source"), line))
     return rows
 
 
 def rate_prompt(judgement: Judgement) -> str:
     """The rating keys, with the proposal Enter takes and the overrule key when there is a verdict."""
-    keys = "  ".join(f"{int(r)} {r.label}" for r in Rating)
+    keys = "  ".join(f"{int(r)} {rating_label(r)}" for r in Rating)
     extra = []
     if judgement.proposal is not None:
-        extra.append(f"Enter = {judgement.proposal.label}")
+        extra.append(_("Enter = {rating}").format(rating=rating_label(judgement.proposal)))
     if judgement.correct is not None:
-        extra.append("o = I was " + ("wrong" if judgement.correct else "right"))
-    return f"Rate: {keys}" + "".join(f" · {e}" for e in extra) + f" · {RATE_KEYS}"
+        extra.append(_("o = I was wrong") if judgement.correct else _("o = I was right"))
+    return _("Rate: {keys}").format(keys=keys) + "".join(f" · {e}" for e in extra) + f" · {_(RATE_KEYS)}"
 
 
 def when(due: datetime, now: datetime) -> str:
     """A due time in words: "now", "in 10 min", "in 3 h", "tomorrow", "in 4 days (2025-01-05)"."""
     gap = due - now
     if gap <= timedelta(seconds=30):
-        return "now"
+        return _("now")
     if gap < timedelta(hours=1):
-        return f"in {max(1, round(gap.total_seconds() / 60))} min"
+        return _("in {minutes} min").format(minutes=max(1, round(gap.total_seconds() / 60)))
     if gap < timedelta(hours=20):
-        return f"in {round(gap.total_seconds() / 3600)} h"
+        return _("in {hours} h").format(hours=round(gap.total_seconds() / 3600))
     days = (due.astimezone(now.tzinfo).date() - now.date()).days
-    return "tomorrow" if days <= 1 else f"in {days} days ({due.astimezone(now.tzinfo).date().isoformat()})"
+    if days <= 1:
+        return _("tomorrow")
+    return _("in {days} days ({date})").format(days=days, date=due.astimezone(now.tzinfo).date().isoformat())
 
 
 def duration(spent: timedelta) -> str:
     """A session length in words: "45 s", "6 min 12 s", "1 h 5 min"."""
     seconds = int(spent.total_seconds())
     if seconds < 60:
-        return f"{seconds} s"
+        return _("{seconds} s").format(seconds=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 card", "2 cards"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+        return _("{minutes} min {seconds} s").format(minutes=seconds // 60, seconds=seconds % 60)
+    return _("{hours} h {minutes} min").format(hours=seconds // 3600, minutes=seconds % 3600 // 60)
 
 
 def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
@@ -313,26 +336,32 @@ def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
     s = result.summary
     lines: list[Text] = []
     if result.interrupted:
-        lines.append(Text("Interrupted: every answer before this card is saved.", style="yellow"))
+        lines.append(Text(_("Interrupted: every answer before this card is saved."), style="yellow"))
     if result.queued == 0:
-        lines.append(Text("Nothing to study now.", style="bold"))
+        lines.append(Text(_("Nothing to study now."), style="bold"))
     else:
-        acc = "" if s.accuracy is None else f" · {s.right} right ({s.accuracy:.0%})"
-        lines.append(Text(f"Studied {plural(s.cards, 'card')} ({plural(s.reviews, 'answer')}){acc}"
-                          f" · {duration(s.spent)}", style="bold"))
-    nxt = "No card studied yet." if s.next_due is None else f"Next card due {when(s.next_due, now)}."
+        acc = "" if s.accuracy is None else _(" · {right} right ({accuracy:.0%})").format(right=s.right,
+                                                                                         accuracy=s.accuracy)
+        cards = ngettext("{count} card", "{count} cards", s.cards).format(count=s.cards)
+        answers = ngettext("{count} answer", "{count} answers", s.reviews).format(count=s.reviews)
+        lines.append(Text(_("Studied {cards} ({answers})").format(cards=cards, answers=answers) + acc
+                          + f" · {duration(s.spent)}", style="bold"))
+    nxt = _("No card studied yet.") if s.next_due is None else _("Next card due {when}.").format(
+        when=when(s.next_due, now))
     if s.new_waiting:
-        nxt += f" {plural(s.new_waiting, 'new card')} waiting."
+        nxt += " " + ngettext("{count} new card waiting.", "{count} new cards waiting.",
+                              s.new_waiting).format(count=s.new_waiting)
     lines.append(Text(nxt))
     if result.refit is not None:
         lines.append(refit_text(result.refit))
     if result.leeches:
-        lines.append(Text(f"New leeches: {', '.join(result.leeches)} (aiquiz leeches)", style="red"))
-    note = day_note(result.plan)
+        lines.append(Text(_("New leeches: {keys} (aiquiz leeches)").format(keys=", ".join(result.leeches)),
+                          style="red"))
+    note = day_note(result.plan, summary=result.new_left == 0)
     if note is not None:
         lines.append(note)
     elif result.queued == 0:
-        lines.append(Text("Use --new N for more new cards, or --cram to study without waiting.", style="dim"))
+        lines.append(Text(_("Use --new N for more new cards, or --cram to study without waiting."), style="dim"))
     return lines
 
 
@@ -340,30 +369,32 @@ def refit_text(refit: Optimized) -> Text:
     """The summary line of the automatic re-fit of FSRS to the learner's reviews."""
     outcome = refit.outcome
     if refit.adopted is not None:
-        return Text(f"FSRS re-fitted to your {outcome.reviews} reviews: the new parameters predict your memory "
-                    f"better on reviews the fit never saw, so they are in use ({refit.rebuilt} cards "
-                    "rescheduled; aiquiz optimize --history, --revert).", style="green")
-    return Text(f"FSRS re-fit on your {outcome.reviews} reviews: kept the current parameters "
-                f"({verdict_reason(outcome)}).", style="dim")
+        return Text(_("FSRS re-fitted to your {reviews} reviews: the new parameters predict your memory better "
+                      "on reviews the fit never saw, so they are in use ({cards} cards rescheduled; "
+                      "aiquiz optimize --history, --revert).").format(reviews=outcome.reviews, cards=refit.rebuilt),
+                    style="green")
+    return Text(_("FSRS re-fit on your {reviews} reviews: kept the current parameters ({reason}).").format(
+        reviews=outcome.reviews, reason=verdict_reason(outcome)), style="dim")
 
 
 def verdict_reason(outcome: FitOutcome) -> str:
     """Why a fit was not adopted, in words."""
     match outcome.verdict.name:
         case "NOT_ENOUGH_HISTORY":
-            return (f"{outcome.usable_reviews} reviews on a later day than the card's previous one; "
-                    f"a fit needs {outcome.needed}")
+            return _("{usable} reviews on a later day than the card's previous one; a fit needs {needed}").format(
+                usable=outcome.usable_reviews, needed=outcome.needed)
         case "NOT_BETTER":
-            return "the fitted set did not predict better on held-out reviews"
+            return _("the fitted set did not predict better on held-out reviews")
         case "WORSE_RMSE":
-            return "the fitted set was worse calibrated on held-out reviews"
+            return _("the fitted set was worse calibrated on held-out reviews")
         case "NO_MEMORY_SIGNAL":
-            return "your answers show no pattern of memory for a fit to learn"
-    return "adopted"
+            return _("your answers show no pattern of memory for a fit to learn")
+    return _("adopted")
 
 
 def removed_text(keys: tuple[str, ...] | list[str]) -> Text:
     """The notice for stored cards no longer in their decks."""
     shown = ", ".join(list(keys)[:5]) + (" ..." if len(keys) > 5 else "")
-    are = "card is no longer in its deck; its" if len(keys) == 1 else "cards are no longer in their decks; their"
-    return Text(f"{len(keys)} studied {are} history is kept: {shown}", style="yellow")
+    text = ngettext("{count} studied card is no longer in its deck; its history is kept: {keys}",
+                    "{count} studied cards are no longer in their decks; their history is kept: {keys}", len(keys))
+    return Text(text.format(count=len(keys), keys=shown), style="yellow")

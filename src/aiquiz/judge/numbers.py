@@ -54,6 +54,7 @@ _NUMBER = re.compile(
     r"(?:\s*(?P<unit>%|percent|per\s*cent|pct|×|x(?![a-z])|times|-?fold|倍))?"
 )
 _SCALE_WORD = re.compile(_SCALE)
+_A_SCALE = re.compile(r"\ban? (hundred|thousand|million|billion|trillion)\b")
 _RANGE = re.compile(MARK + r"\s*(?:-|–|—|~|至|到|to)\s*" + MARK)
 
 
@@ -67,7 +68,8 @@ def canonical_numbers(folded: str) -> str:
         The text with numbers replaced: "$100 million" -> "⌗100000000⌗", "10 倍" -> "⌗10x⌗",
         "百分之十" -> "⌗10pct⌗". Text without numbers is returned unchanged.
     """
-    text = _ZH_PERCENT.sub(lambda m: m.group(1) + "%", folded)
+    text = _A_SCALE.sub(r"one \1", folded)  # "a hundred", "a million" = one hundred, one million
+    text = _ZH_PERCENT.sub(lambda m: m.group(1) + "%", text)
     text = _ZH_RUN.sub(lambda m: _zh_run(m, text), text)
     text = _EN_RUN.sub(lambda m: str(_en_value(m.group(0))), text)
     text = _NUMBER.sub(_token, text)

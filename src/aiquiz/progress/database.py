@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from aiquiz.i18n import _
 from aiquiz.progress.records import StoreCorrupt, StoreError, StoreLocked, StoreNotWritable, StoreTooNew
 
 STORE_NAME = "progress.sqlite3"
@@ -51,6 +52,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 4: reviews from elsewhere (Anki), found by card and time; FSRS parameter sets adopted by optimize
         "ALTER TABLE reviews ADD COLUMN origin TEXT",  # NULL: the drill; 'anki': imported
         "CREATE INDEX reviews_by_key_time ON reviews (key, reviewed_at)",
+        "DROP INDEX reviews_by_key",  # the new index serves every lookup by key
         "CREATE TABLE parameters (id INTEGER PRIMARY KEY AUTOINCREMENT, adopted_at TEXT NOT NULL,"
         " reviews INTEGER NOT NULL, data TEXT NOT NULL, reverted INTEGER NOT NULL DEFAULT 0)",
     ),
@@ -100,15 +102,17 @@ class Database:
             StoreError: (one of its kinds) the store cannot be used; the file is left untouched.
         """
         if path.is_dir():
-            raise StoreNotWritable(f"{path}: is a folder, not a progress store file")
+            raise StoreNotWritable(_("{path}: is a folder, not a progress store file").format(path=path))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise StoreNotWritable(f"{path.parent}: cannot create the store's folder ({err.strerror})") from None
+            raise StoreNotWritable(_("{path}: cannot create the store's folder ({reason})").format(
+                path=path.parent, reason=err.strerror)) from None
         if path.exists():
             _check_header(path)
             if not os.access(path, os.W_OK):
-                raise StoreNotWritable(f"{path}: the progress store is read-only; aiquiz needs to write to it")
+                raise StoreNotWritable(_("{path}: the progress store is read-only; aiquiz needs to write to it")
+                                       .format(path=path))
         with _translated(path, timeout):
             conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
             store = cls(conn, path, timeout)
@@ -124,11 +128,13 @@ class Database:
         check = conn.execute("PRAGMA quick_check").fetchall() if thorough else [("ok",)]
         if check != [("ok",)]:
             detail = " ".join(str(check[0][0]).split())
-            raise StoreCorrupt(f"{self.path}: the progress store is damaged ({detail}); "
-                               "it was left untouched: restore your backup or move it away")
+            raise StoreCorrupt(_("{path}: the progress store is damaged ({reason}); "
+                                 "it was left untouched: restore your backup or move it away").format(
+                path=self.path, reason=detail))
         self._version()  # refuse foreign files and newer schemas before writing anything
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA cache_size=-32000")  # 32 MB: a big log's index pages stay in memory
         if self._version() < SCHEMA_VERSION:
             self._migrate()
 
@@ -137,13 +143,14 @@ class Database:
         if not tables:
             return 0
         if "schema_version" not in tables:
-            raise StoreCorrupt(f"{self.path}: this SQLite file is not an aiquiz progress store; "
-                               "it was left untouched: choose another path with --store")
+            raise StoreCorrupt(_("{path}: this SQLite file is not an aiquiz progress store; "
+                                 "it was left untouched: choose another path with --store").format(path=self.path))
         row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
         version = int(row[0] or 0)
         if version > SCHEMA_VERSION:
-            raise StoreTooNew(f"{self.path}: the progress store has schema version {version}, newer than this "
-                              f"aiquiz knows ({SCHEMA_VERSION}); upgrade aiquiz. The store was left untouched")
+            raise StoreTooNew(_("{path}: the progress store has schema version {version}, newer than this "
+                                "aiquiz knows ({known}); upgrade aiquiz. The store was left untouched").format(
+                path=self.path, version=version, known=SCHEMA_VERSION))
         return version
 
     def _migrate(self) -> None:
@@ -191,12 +198,13 @@ def _check_header(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
     except OSError as err:
-        raise StoreNotWritable(f"{path}: cannot read the progress store ({err.strerror})") from None
+        raise StoreNotWritable(_("{path}: cannot read the progress store ({reason})").format(
+            path=path, reason=err.strerror)) from None
     if head != SQLITE_MAGIC:
         size = path.stat().st_size
-        what = "an empty file" if size == 0 else f"a {size}-byte file that is not a database"
-        raise StoreCorrupt(f"{path}: {what}, not an aiquiz progress store; it was left untouched: "
-                           "choose another path with --store")
+        what = _("an empty file") if size == 0 else _("a {size}-byte file that is not a database").format(size=size)
+        raise StoreCorrupt(_("{path}: {what}, not an aiquiz progress store; it was left untouched: "
+                             "choose another path with --store").format(path=path, what=what))
 
 
 @contextmanager
@@ -208,12 +216,14 @@ def _translated(path: Path, timeout: float) -> Iterator[None]:
         name = getattr(err, "sqlite_errorname", "") or ""
         text = str(err)
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-            raise StoreLocked(f"{path}: the progress store is busy (locked by another program for over "
-                              f"{timeout:g} s); close the other drill and try again") from None
+            raise StoreLocked(_("{path}: the progress store is busy (locked by another program for over "
+                                "{seconds:g} s); close the other drill and try again").format(
+                path=path, seconds=timeout)) from None
         if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
-            raise StoreNotWritable(f"{path}: cannot write the progress store ({text})") from None
+            raise StoreNotWritable(_("{path}: cannot write the progress store ({reason})").format(
+                path=path, reason=text)) from None
         if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-            raise StoreCorrupt(f"{path}: not a readable progress store ({text}); it was left untouched: "
-                               "restore your backup or move it away") from None
-        raise StoreError(f"{path}: the progress store failed ({text})") from None
+            raise StoreCorrupt(_("{path}: not a readable progress store ({reason}); it was left untouched: "
+                                 "restore your backup or move it away").format(path=path, reason=text)) from None
+        raise StoreError(_("{path}: the progress store failed ({reason})").format(path=path, reason=text)) from None
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import fsrs
 
 from aiquiz.errors import UsageError
+from aiquiz.i18n import _
 
 MEMORY_FORMAT = 1
 DEFAULT_RETENTION = 0.9
@@ -110,6 +111,13 @@ class Memory:
                    last_review=card.last_review)
 
 
+class Scheduled(NamedTuple):
+    """A studied card's phase and due date: all a session's queue needs (read without parsing the state)."""
+
+    phase: Phase
+    due: datetime
+
+
 def new_memory(key: str, now: datetime) -> Memory:
     """The Memory of a card never studied: fsrs's fresh Card, due now, with the id from its key."""
     card = fsrs.Card(card_id=fsrs_card_id(key), due=_utc(now))
@@ -124,7 +132,8 @@ def check_retention(retention: float) -> float:
     """
     low, high = RETENTION_RANGE
     if not low <= retention <= high:
-        raise UsageError(f"retention must be between {low} and {high}, not {retention}")
+        raise UsageError(_("retention must be between {low} and {high}, not {value}").format(low=low, high=high,
+                                                                                           value=retention))
     return retention
 
 

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from aiquiz.errors import UsageError
+from aiquiz.i18n import N_, _
 
 GLOBAL = ""
 
@@ -41,28 +42,29 @@ class Setting:
     def allowed(self) -> str:
         """The allowed values, as an error message names them."""
         if self.type is bool:
-            return "true or false"
+            return _("true or false")
         if self.choices:
-            return " or ".join(self.choices)
-        kind = "a whole number" if self.type is int else "a number"
-        return f"{kind} from {self.low:g} to {self.high:g}"
+            return _(" or ").join(self.choices)
+        text = (_("a whole number from {low:g} to {high:g}") if self.type is int
+                else _("a number from {low:g} to {high:g}"))
+        return text.format(low=self.low, high=self.high)
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("new-per-day", "new_per_day", int, 10, "New cards introduced per study day, over all sessions.",
+    Setting("new-per-day", "new_per_day", int, 10, N_("New cards introduced per study day, over all sessions."),
             0, 9999, per_deck=True),
-    Setting("reviews-per-day", "reviews_per_day", int, 200, "Reviews of learned cards per study day.", 0, 99999),
-    Setting("retention", "retention", float, 0.9, "Desired retention: the chance of recall when a card is due.",
+    Setting("reviews-per-day", "reviews_per_day", int, 200, N_("Reviews of learned cards per study day."), 0, 99999),
+    Setting("retention", "retention", float, 0.9, N_("Desired retention: the chance of recall when a card is due."),
             0.70, 0.99, per_deck=True),
-    Setting("day-starts-at", "day_starts_at", int, 4, "The local hour a new study day starts (as in Anki).", 0, 23),
+    Setting("day-starts-at", "day_starts_at", int, 4, N_("The local hour a new study day starts (as in Anki)."), 0, 23),
     Setting("leech-threshold", "leech_threshold", int, 8,
-            "A learned card rated Again this many times becomes a leech.", 1, 999),
+            N_("A learned card rated Again this many times becomes a leech."), 1, 999),
     Setting("leech-action", "leech_action", LeechAction, LeechAction.SUSPEND,
-            "What a leech gets: suspended, or only tagged.", choices=tuple(a.value for a in LeechAction)),
+            N_("What a leech gets: suspended, or only tagged."), choices=tuple(a.value for a in LeechAction)),
     Setting("bury-related", "bury_related", bool, True,
-            "Hold back cards that cite the same passage as a card studied that day."),
+            N_("Hold back cards that cite the same passage as a card studied that day.")),
     Setting("refit-every", "refit_every", int, 500,
-            "Re-fit FSRS to your reviews after this many new ones (0: never).", 0, 1_000_000),
+            N_("Re-fit FSRS to your reviews after this many new ones (0: never)."), 0, 1_000_000),
 )
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -102,7 +104,7 @@ def setting(name: str) -> Setting:
         UsageError: there is no such setting (the message lists them).
     """
     if name not in BY_NAME:
-        raise UsageError(f"unknown setting '{name}' (one of: {', '.join(BY_NAME)})")
+        raise UsageError(_("unknown setting '{name}' (one of: {names})").format(name=name, names=", ".join(BY_NAME)))
     return BY_NAME[name]
 
 
@@ -116,10 +118,11 @@ def parse_value(name: str, text: str, deck: str | None = None) -> Any:
     spec = setting(name)
     if deck is not None and not spec.per_deck:
         per_deck = ", ".join(s.name for s in SETTINGS if s.per_deck)
-        raise UsageError(f"'{name}' has no per-deck value (only {per_deck} do)")
+        raise UsageError(_("'{name}' has no per-deck value (only {names} do)").format(name=name, names=per_deck))
     value = _convert(spec, text.strip())
     if value is None:
-        raise UsageError(f"{name} must be {spec.allowed()}, not '{text}'")
+        raise UsageError(_("{name} must be {allowed}, not '{text}'").format(name=name, allowed=spec.allowed(),
+                                                                            text=text))
     return value
 
 

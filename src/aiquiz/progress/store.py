@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from aiquiz.i18n import _
 from aiquiz.progress.database import (DEFAULT_TIMEOUT, MIGRATIONS, SCHEMA_VERSION, STORE_NAME, _translated,
                                       store_path)
 from aiquiz.progress.records import (LeechRule, Marks, NewReview, Recorded, ReviewRecord, StoreCorrupt, StoreError,
                                      StoreLocked, StoreNotWritable, StoreTooNew, Undone, UndoRefused, stamp)
-from aiquiz.progress.scheduler import (DEFAULT_RETENTION, Memory, Parameters, Phase, Rating, fsrs_card_id,
-                                       phase_of, review)
+from aiquiz.progress.scheduler import (DEFAULT_RETENTION, Memory, Parameters, Phase, Rating, Scheduled,
+                                       fsrs_card_id, phase_of, review)
+
+PHASES = {int(p): p for p in Phase}
 from aiquiz.progress.store_extras import StoreExtras
 
 Replay = Callable[[str, "Memory | None", Rating, datetime], Memory]
@@ -46,6 +49,14 @@ class Store(StoreExtras):
             rows = self._conn.execute("SELECT key, memory FROM cards").fetchall()
         return {key: self._parse(key, text) for key, text in rows}
 
+    def schedules(self) -> dict[str, Scheduled]:
+        """Every studied card's phase and due date, by key, from the indexed columns (no state parsing:
+        fast enough to plan a session over 100k cards)."""
+        parse = datetime.fromisoformat
+        with _translated(self.path, self.timeout):
+            rows = self._conn.execute("SELECT key, phase, due FROM cards").fetchall()
+        return {key: Scheduled(PHASES[phase], parse(due)) for key, phase, due in rows}
+
     def memory(self, key: str) -> Memory | None:
         """The stored state of card `key`, or None when it was never studied."""
         with _translated(self.path, self.timeout):
@@ -59,8 +70,8 @@ class Store(StoreExtras):
         try:
             return Memory.from_dict(json.loads(text))
         except (ValueError, TypeError) as err:
-            raise StoreCorrupt(f"{self.path}: the stored state of card {key} is damaged ({err}); "
-                               "the store was left untouched") from None
+            raise StoreCorrupt(_("{path}: the stored state of card {key} is damaged ({reason}); "
+                                 "the store was left untouched").format(path=self.path, key=key, reason=err)) from None
 
     def record(self, key: str, rating: Rating, now: datetime, duration_ms: int | None = None,
                retention: float = DEFAULT_RETENTION, *, typed: str | None = None,
@@ -138,7 +149,8 @@ class Store(StoreExtras):
             rid, key, rating, at, state_text, marks_text = row
             later = self._conn.execute("SELECT COUNT(*) FROM reviews WHERE key = ? AND id > ?", (key, rid))
             if later.fetchone()[0]:
-                raise UndoRefused(f"{key} was reviewed again after that answer; undo the later review first")
+                raise UndoRefused(_("{key} was reviewed again after that answer; undo the later review first")
+                                  .format(key=key))
             self._conn.execute("DELETE FROM reviews WHERE id = ?", (rid,))
             before = self._state_before(key, state_text)
             if before is None:
