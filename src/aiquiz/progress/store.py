@@ -229,25 +229,19 @@ class Store(StoreExtras):
         Raises:
             StoreError: nothing was written.
         """
-        added = present = 0
-        touched: set[str] = set()
+        batch = [(row.key, fsrs_card_id(row.key), int(row.rating), stamp(row.at), row.duration_ms, row.origin)
+                 for row in rows]
         with _translated(self.path, self.timeout), self._transaction():
-            for row in rows:
-                at = stamp(row.at)
-                exists = self._conn.execute("SELECT 1 FROM reviews WHERE key = ? AND reviewed_at = ? LIMIT 1",
-                                            (row.key, at)).fetchone()
-                if exists:
-                    present += 1
-                    continue
-                self._conn.execute(
-                    "INSERT INTO reviews (key, card_id, rating, reviewed_at, duration_ms, origin) VALUES"
-                    " (?, ?, ?, ?, ?, ?)", (row.key, fsrs_card_id(row.key), int(row.rating), at, row.duration_ms,
-                                            row.origin))
-                added += 1
-                touched.add(row.key)
-            for key in sorted(touched):
-                self._rebuild(key, replay)
-        return added, present
+            before = self._conn.total_changes
+            self._conn.executemany(
+                "INSERT INTO reviews (key, card_id, rating, reviewed_at, duration_ms, origin)"
+                " SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS"
+                " (SELECT 1 FROM reviews WHERE key = ?1 AND reviewed_at = ?4)", batch)
+            added = self._conn.total_changes - before
+            if added:
+                for key in sorted({row[0] for row in batch}):
+                    self._rebuild(key, replay)
+        return added, len(batch) - added
 
     def rebuild(self, keys: Iterable[str], replay: Replay) -> int:
         """Recompute the states of cards `keys` from their reviews in time order (after new parameters), in
@@ -266,12 +260,13 @@ class Store(StoreExtras):
         rows = self._conn.execute("SELECT id, rating, reviewed_at FROM reviews WHERE key = ?"
                                   " ORDER BY reviewed_at, id", (key,)).fetchall()
         memory: Memory | None = None
+        updates = []
         for rid, rating, at in rows:
             before = memory
             memory = replay(key, before, Rating(rating), datetime.fromisoformat(at))
-            self._conn.execute("UPDATE reviews SET phase = ?, state_before = ?, due_after = ? WHERE id = ?",
-                               (int(phase_of(before)), json.dumps(None if before is None else before.to_dict()),
-                                stamp(memory.due), rid))
+            updates.append((int(phase_of(before)), json.dumps(None if before is None else before.to_dict()),
+                            stamp(memory.due), rid))
+        self._conn.executemany("UPDATE reviews SET phase = ?, state_before = ?, due_after = ? WHERE id = ?", updates)
         if memory is None:
             return 0
         self._conn.execute(
