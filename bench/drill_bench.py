@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import statistics
-import tempfile
-import time
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
-
-import os
 import subprocess
 import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from aiquiz.drill import session
 from aiquiz.drill.runner import DrillOptions, plan_day
@@ -35,7 +34,7 @@ from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Store
 from aiquiz.select import Picked
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 PER_DECK = 5000
 
 
@@ -138,7 +137,7 @@ def main() -> None:
          "value": f"{due:.3f} / {hello:.3f} = {due / hello:.2f}x", "ok": due / hello <= 1.5},
     ]
     for name, values in (("next card", choose), ("record answer", record),
-                         ("next + record", [x + y for x, y in zip(choose, record)])):
+                         ("next + record", [x + y for x, y in zip(choose, record, strict=False)])):
         median, p99 = statistics.median(values), percentile(values, 99)
         rows.append({"metric": f"drill: {name} median / p99 (ms)", "goal_text": "5/20",
                      "value": f"{median:.2f} / {p99:.2f}", "ok": median < 5 and p99 < 20})

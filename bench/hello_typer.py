@@ -1,5 +1,6 @@
 """The start-up baseline: a minimal Typer hello-world."""
 import typer
+
 app = typer.Typer()
 @app.command()
 def hello(name: str = "world") -> None:

@@ -21,7 +21,7 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ from aiquiz.progress.optimize import DayClock, Params, ReviewEvent, fit  # noqa:
 from aiquiz.progress.simulate import LearnerProfile, simulate_reviews  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000)
-START = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, 9, tzinfo=UTC)
 
 
 def make_events(size: int) -> list[ReviewEvent]:

@@ -28,10 +28,19 @@ from aiquiz.anki.notetypes import TYPED, note_model
 from aiquiz.errors import AiquizError, DeckError, UsageError
 from aiquiz.loader import load_decks
 from aiquiz.model import (
-    BasicCard, ChoiceCard, ClozeCard, Deck, Kind, LangMode, TrueFalseCard, cloze_gaps, cloze_render,
+    BasicCard,
+    ChoiceCard,
+    ClozeCard,
+    Deck,
+    Kind,
+    LangMode,
+    TrueFalseCard,
+    cloze_gaps,
+    cloze_render,
     resolve_citations,
 )
 from aiquiz.select import Filters
+
 from conftest import DECKS
 
 anki_collection = pytest.importorskip("anki.collection")

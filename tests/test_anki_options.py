@@ -21,7 +21,17 @@ from aiquiz.model import Kind, LangMode
 anki_collection = pytest.importorskip("anki.collection")
 
 from test_anki import (  # noqa: E402,F401  (col, deck_dir: fixtures)
-    T0, _card, _review, _revlog, check_collection, col, col_from, deck_dir, import_apkg, log_counts, visible,
+    T0,
+    _card,
+    _review,
+    _revlog,
+    check_collection,
+    col,
+    col_from,
+    deck_dir,
+    import_apkg,
+    log_counts,
+    visible,
 )
 
 

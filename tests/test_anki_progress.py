@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ anki_collection = pytest.importorskip("anki.collection")
 
 from test_anki import T0, deck_dir  # noqa: E402,F401  (deck_dir: a fixture)
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime.now(UTC)  # Anki's scheduler reads the real clock: the drill is scripted into the past
 DAYS = AnkiDays(UTC, 4)
 NEVER = ("sample/plain-text", "edge/nasty", "edge/six")
@@ -188,7 +188,7 @@ def test_several_anki_cards_feed_one_drill_card(drilled, tmp_path, deck_dir):
     decks, store, _, col, _ = drilled
     gaps = sorted((col.get_card(c) for c in col.find_cards('"Id:edge/hinted"')), key=lambda c: c.ord)
     assert len(gaps) == 2
-    for card, rating in zip(gaps, (3, 1)):
+    for card, rating in zip(gaps, (3, 1), strict=False):
         card.start_timer()
         col.sched.answerCard(card, rating)
     package = export(col, tmp_path, "current")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pexpect
@@ -28,13 +28,13 @@ if not LIBS:
         raise RuntimeError("libfaketime is required (apt-get install faketime)")
     pytest.skip("libfaketime not installed (apt-get install faketime)", allow_module_level=True)
 
-DAY1 = datetime(2027, 1, 15, 10, 0, tzinfo=timezone.utc)
+DAY1 = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
 
 
 def env_at(home: Path, when: datetime) -> dict[str, str]:
     return {**os.environ, "AIQUIZ_HOME": str(home), "TERM": "xterm-256color", "LANG": "C.UTF-8", "TZ": "UTC",
             "PYTHONIOENCODING": "utf-8", "LD_PRELOAD": LIBS[0],
-            "FAKETIME": "@" + when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            "FAKETIME": "@" + when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
 
 
@@ -103,7 +103,7 @@ def test_undo_skip_bury_suspend_flag_and_the_day_limit_in_a_terminal(tmp_path: P
     with store(tmp_path) as s:
         assert [(r.key, r.rating) for r in s.reviews()] == [("daily/one", Rating.GOOD), ("daily/two", Rating.AGAIN)]
         marks = s.marks()
-        assert marks["daily/three"].buried_until == datetime(2027, 1, 16, 4, 0, tzinfo=timezone.utc)
+        assert marks["daily/three"].buried_until == datetime(2027, 1, 16, 4, 0, tzinfo=UTC)
         assert marks["daily/four"].suspended and marks["daily/four"].flag == "ambiguous: four or 4?"
     flags = cli_at(tmp_path, DAY1, "flags", str(DAILY))
     assert "daily.yaml:10: daily/four" in flags and "ambiguous: four or 4?" in flags

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aiquiz.drill.grading import (Reply, choice_index, judge, matches, normalize, overrule, truefalse_value)
-from aiquiz.progress.scheduler import Rating
+from aiquiz.drill.grading import Reply, choice_index, judge, matches, normalize, overrule, truefalse_value
 from aiquiz.model import BasicCard, ChoiceCard, ClozeCard, Text, TrueFalseCard
+from aiquiz.progress.scheduler import Rating
 
 BASIC = BasicCard(id="b", front=Text(en="Who?", zh="谁？"),
                   back=Text(en="Harry Stebbings", zh="哈里·斯特宾斯"), accept=("Stebbings", "20VC host"))
@@ -113,8 +113,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from aiquiz.drill import view  # noqa: E402
 from aiquiz.drill.grading import gap_alternatives, judge_gap  # noqa: E402
-from aiquiz.judge import (Match, Segment, SegmentKind, canonical_numbers, char_diff, comparable,  # noqa: E402
-                          judge_text, plain_diff)
+from aiquiz.judge import Match, Segment, SegmentKind, canonical_numbers, char_diff, comparable, judge_text, plain_diff  # noqa: E402
 from aiquiz.judge.numbers import zh_value  # noqa: E402
 
 TEN_X = ClozeCard(id="ten-x", text=Text(en="Grow {{c1::10x}}, not just {{c2::10%}}.",

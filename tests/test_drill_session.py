@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import fsrs
 import pytest
@@ -10,14 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiquiz.drill import session
+from aiquiz.errors import UsageError
+from aiquiz.model import BasicCard, Deck, Source, Text
 from aiquiz.progress.scheduler import Memory, Phase, Rating, check_retention, fsrs_card_id, new_memory, review
 from aiquiz.progress.stats import compute_stats, forecast, retention, streak
 from aiquiz.progress.store import ReviewRecord
-from aiquiz.errors import UsageError
-from aiquiz.model import BasicCard, Deck, Source, Text
 from aiquiz.select import Picked, select_cards
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def make_deck(deck_id: str = "d", count: int = 5) -> Deck:
@@ -78,7 +78,7 @@ def test_retention_out_of_range_is_a_usage_error(bad: float) -> None:
        st.lists(st.integers(min_value=0, max_value=60 * 24 * 40), min_size=8, max_size=8))
 def test_memory_dict_round_trip(ratings: list[Rating], gaps: list[int]) -> None:
     memory, at = None, T0
-    for rating, gap in zip(ratings, gaps):
+    for rating, gap in zip(ratings, gaps, strict=False):
         at += timedelta(minutes=gap)
         memory = review(memory, "d/c", rating, at)
         assert Memory.from_dict(memory.to_dict()) == memory
@@ -182,7 +182,7 @@ def test_streak_counts_consecutive_local_days() -> None:
     tz = timezone(timedelta(hours=-5))
     now = datetime(2025, 3, 10, 12, 0, tzinfo=tz)
     days = [now - timedelta(days=d) for d in (1, 2, 3, 5)]
-    reviews = [record(i, "d/c0", Rating.GOOD, d.astimezone(timezone.utc), Phase.REVIEW) for i, d in enumerate(days)]
+    reviews = [record(i, "d/c0", Rating.GOOD, d.astimezone(UTC), Phase.REVIEW) for i, d in enumerate(days)]
     assert streak(reviews, now) == 3  # yesterday, and the two days before; none today yet
     assert streak(reviews + [record(9, "d/c0", Rating.GOOD, now, Phase.REVIEW)], now) == 4
     assert streak([], now) == 0
@@ -201,7 +201,7 @@ def test_compute_stats_per_deck() -> None:
     deck = make_deck(count=4)
     now = T0 + timedelta(days=60)
     mature = studied("d/c0", Rating.EASY)
-    for step in range(4):  # review it on time until its interval passes 21 days
+    for _step in range(4):  # review it on time until its interval passes 21 days
         mature = review(mature, "d/c0", Rating.EASY, mature.due)
     memories = {"d/c0": mature, "d/c1": review(None, "d/c1", Rating.AGAIN, now),
                 "d/c2": studied("d/c2", Rating.GOOD, Rating.GOOD), "d/gone": review(None, "d/gone", Rating.GOOD, now)}

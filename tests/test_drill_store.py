@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiquiz.progress.scheduler import Memory, Phase, Rating, review
-from aiquiz.progress.store import (MIGRATIONS, SCHEMA_VERSION, STORE_NAME, Store, StoreCorrupt, StoreLocked,
-                                StoreNotWritable, StoreTooNew, store_path)
+from aiquiz.progress.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STORE_NAME,
+    Store,
+    StoreCorrupt,
+    StoreLocked,
+    StoreNotWritable,
+    StoreTooNew,
+    store_path,
+)
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 KEYS = ("d/a", "d/b", "e/c")
 ops = st.lists(st.tuples(st.integers(0, 1), st.sampled_from(KEYS), st.sampled_from(list(Rating)),
                          st.integers(0, 60 * 24 * 20)), min_size=1, max_size=12)
@@ -56,7 +65,7 @@ def test_save_and_load_round_trip(steps: list[tuple[int, str, Rating, int]]) -> 
             assert again.memories() == replay(log)
             rows = again.reviews()
         assert [(r.key, r.rating, r.at, r.duration_ms) for r in rows] == [
-            (k, r, a, g) for (k, r, a), (_, _, _, g) in zip(log, steps)]
+            (k, r, a, g) for (k, r, a), (_, _, _, g) in zip(log, steps, strict=False)]
         first_seen = {}
         for row in rows:
             first_seen.setdefault(row.key, row.id)
@@ -231,9 +240,8 @@ def test_a_store_locked_past_the_timeout_raises_and_loses_nothing(tmp_path: Path
 def make_read_only(path: Path) -> bool:
     """Make `path` unwritable for this process (chmod; chattr +i as root); False when it cannot be done."""
     path.chmod(0o444)
-    if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
-            return False
+    if os.geteuid() == 0 and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        return False
     try:
         with open(path, "ab"):
             return False

@@ -11,9 +11,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import DECKS, ROOT
 from aiquiz.progress.scheduler import Phase, Rating
 from aiquiz.progress.store import STORE_NAME, Store
+
+from conftest import DECKS, ROOT
 
 TIMEOUT = 60
 

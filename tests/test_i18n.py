@@ -21,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from aiquiz import i18n
+
 from conftest import FIXTURES, ROOT, run_cli
 
 PO = ROOT / "src" / "aiquiz" / "locale" / "zh_CN" / "LC_MESSAGES" / "aiquiz.po"
@@ -43,7 +44,7 @@ def source_ids() -> set[str | tuple[str, ...]]:
         method_map, options_map = parse_mapping_cfg(cfg)
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords=DEFAULT_KEYWORDS)
     catalog = Catalog()
-    for _path, line, message, comments, context in found:
+    for _path, _line, message, comments, context in found:
         catalog.add(message, None, [], auto_comments=comments, context=context)
     return {m.id if isinstance(m.id, str) else tuple(m.id) for m in catalog if m.id}
 

@@ -12,7 +12,15 @@ from aiquiz.dump import dump_deck
 from aiquiz.errors import DeckError, UsageError
 from aiquiz.loader import load_decks, parse_deck
 from aiquiz.model import (
-    BasicCard, ChoiceCard, Citation, ClozeCard, Deck, Kind, Source, Text, TrueFalseCard,
+    BasicCard,
+    ChoiceCard,
+    Citation,
+    ClozeCard,
+    Deck,
+    Kind,
+    Source,
+    Text,
+    TrueFalseCard,
 )
 
 from conftest import FIXTURES, ROOT

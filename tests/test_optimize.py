@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import fsrs
@@ -18,15 +18,24 @@ from hypothesis import strategies as st
 
 from aiquiz.progress import metrics
 from aiquiz.progress.optimize import (
-    AdoptedSet, DayClock, Params, ReviewEvent, Scores, Verdict, by_card, fit, recompute,
+    AdoptedSet,
+    DayClock,
+    Params,
+    ReviewEvent,
+    Scores,
+    Verdict,
+    _predict,
+    _prepare,
+    by_card,
+    fit,
+    recompute,
 )
-from aiquiz.progress.optimize import _predict, _prepare
 from aiquiz.progress.retention import RETENTIONS, learner_habits, retention_advice
 from aiquiz.progress.simulate import RANDOM_LEARNER, SLOW_LEARNER, LearnerProfile, simulate_reviews
 
-START = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-UTC_CLOCK = DayClock(timezone.utc, 4)
+START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+UTC_CLOCK = DayClock(UTC, 4)
 # A parameter set far from both the defaults and SLOW_LEARNER, inside fsrs's bounds.
 ODD = (0.4, 1.0, 3.0, 12.0, 6.0, 0.6, 2.5, 0.01, 1.6, 0.2, 0.9, 1.6, 0.08, 0.3, 1.8, 0.5, 2.2, 0.4,
        0.15, 0.1, 0.3)
@@ -148,7 +157,7 @@ def test_day_clock_counts_local_days_from_the_day_start_hour() -> None:
     late = datetime(2025, 3, 1, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert clock.day(late + timedelta(hours=4)) - clock.day(late) == 0  # 03:30: still the same day
     assert clock.day(late + timedelta(hours=5)) - clock.day(late) == 1  # 04:30: the next day
-    assert clock.day(late.astimezone(timezone.utc)) == clock.day(late)
+    assert clock.day(late.astimezone(UTC)) == clock.day(late)
     fixed = DayClock(timezone(timedelta(hours=8)), 4)  # the fixed-offset fast path agrees
     for hours in range(0, 24 * 400, 7):
         moment = late + timedelta(hours=hours, minutes=13)
@@ -185,7 +194,9 @@ def test_malformed_parameter_sets_are_refused() -> None:
 def _drill_review():  # type: ignore[no-untyped-def]
     try:  # the lead is moving the scheduler from drill/ to progress/
         from aiquiz.progress.scheduler import (  # type: ignore[import-not-found]
-            Rating, fsrs_card_id, review,
+            Rating,
+            fsrs_card_id,
+            review,
         )
     except ImportError:
         from aiquiz.drill.scheduler import Rating, fsrs_card_id, review

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -32,7 +32,7 @@ TOKYO = timezone(timedelta(hours=9))
 def test_study_day_starts_at_the_configured_hour(local: str, hour: int, day: str) -> None:
     when = datetime.fromisoformat(local).replace(tzinfo=TOKYO)
     assert study_day(when, when, hour).isoformat() == day
-    assert study_day(when.astimezone(timezone.utc), when, hour).isoformat() == day  # the zone of `now` counts
+    assert study_day(when.astimezone(UTC), when, hour).isoformat() == day  # the zone of `now` counts
     start = day_start(when, hour)
     assert start <= when < next_day_start(when, hour) == start + timedelta(days=1)
     assert (start.hour, start.tzinfo) == (hour, TOKYO)
@@ -60,7 +60,7 @@ def picked_daily():  # the six-card daily fixture
     return decks, select_cards(decks, Filters())
 
 
-T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 def day(new: int = 10, reviews: int = 200, hidden: frozenset[str] = frozenset(), studied: frozenset[str] = frozenset(),

@@ -8,7 +8,7 @@ import io
 import sqlite3
 import tempfile
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,16 @@ from hypothesis import strategies as st
 from aiquiz.anki import build_apkg
 from aiquiz.anki.notetypes import note_guid
 from aiquiz.anki.progress_export import progress_export
-from aiquiz.anki.progress_import import (AnkiNote, AnkiReview, Limits, PackageError, match_reviews, meta_version,
-                                         note_key, read_package)
+from aiquiz.anki.progress_import import (
+    AnkiNote,
+    AnkiReview,
+    Limits,
+    PackageError,
+    match_reviews,
+    meta_version,
+    note_key,
+    read_package,
+)
 from aiquiz.loader import load_decks
 from aiquiz.progress.exchange import merge, millis, plan_merge
 from aiquiz.progress.records import NewReview
@@ -27,7 +35,7 @@ from aiquiz.progress.scheduler import Rating
 from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Store
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 KEYS = ("d/a", "d/b")
 
 # --- any interleaving gives the store of the union in time order ------------------------------------
@@ -45,8 +53,8 @@ def test_drill_and_imported_reviews_in_any_interleaving_give_the_union_in_time_o
     for key, rating, gap, anki, import_now in steps:
         at += timedelta(minutes=gap, milliseconds=gap)  # Anki keeps milliseconds
         timeline.append((key, rating, at, anki, import_now))
-    with tempfile.TemporaryDirectory() as folder:
-        with Store.open(Path(folder) / "mixed.sqlite3") as mixed, Store.open(Path(folder) / "union.sqlite3") as union:
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "mixed.sqlite3") as mixed, \
+            Store.open(Path(folder) / "union.sqlite3") as union:
             pending: list[NewReview] = []
             for key, rating, when, anki, import_now in timeline:
                 if anki:
@@ -141,10 +149,9 @@ def _bad_files(folder: Path, sample_path: Path) -> dict[str, tuple[Path, str]]:
     (folder / "text.apkg").write_text("just some text\n")
     (folder / "truncated.apkg").write_bytes(data[: len(data) // 2])
     bomb = io.BytesIO()
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("collection.anki2", "w") as entry:
-            for _ in range(80):
-                entry.write(bytes(1 << 20))  # 80 MiB of zeros, about 80 KiB packed
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("collection.anki2", "w") as entry:
+        for _ in range(80):
+            entry.write(bytes(1 << 20))  # 80 MiB of zeros, about 80 KiB packed
     (folder / "bomb.apkg").write_bytes(bomb.getvalue())
     return {
         "not a zip": (folder / "text.apkg", "not a zip file"),
@@ -200,7 +207,7 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, sample_path, cli):
     with Store.open(store) as opened:
         opened.record("sample/basic-one", Rating.GOOD, T0)
         opened.record("sample/cloze-one", Rating.AGAIN, T0 + timedelta(minutes=1))
-        progress = progress_export(opened, Settings(), timezone.utc)
+        progress = progress_export(opened, Settings(), UTC)
     out = build_apkg(load_decks([sample_path]), tmp_path / "p.apkg", build_time=1_700_000_000, progress=progress).path
     back = cli("import", str(out), str(sample_path), "--store", str(store))
     assert back.returncode == 0, back.stderr
@@ -220,11 +227,11 @@ def test_a_suspended_drill_card_is_suspended_in_anki_and_days_follow_the_learner
 
     steps = replay_steps("d/a", [NewReview("d/a", Rating.GOOD, T0), NewReview("d/a", Rating.GOOD, T0 + timedelta(minutes=10))],
                          replayer(lambda key: 0.9))
-    days = AnkiDays(timezone.utc, 4, crt=int(datetime(2026, 11, 1, 12, tzinfo=timezone.utc).timestamp()))
+    days = AnkiDays(UTC, 4, crt=int(datetime(2026, 11, 1, 12, tzinfo=UTC).timestamp()))
     card = CardProgress("d/a", steps[-1].after, steps, 0.9, 0.1542)
     plain, held = card_schedule(card, days), card_schedule(CardProgress(**{**card.__dict__, "suspended": True}), days)
     assert (plain.ctype, plain.queue, held.ctype, held.queue) == (2, 2, 2, -1)
     assert plain.due == days.number(steps[-1].after.due) == 3  # Nov 2 + 2 days, counted from Nov 1
-    assert days.number(datetime(2026, 11, 2, 3, 59, tzinfo=timezone.utc)) == 0  # before 04:00: the day before
+    assert days.number(datetime(2026, 11, 2, 3, 59, tzinfo=UTC)) == 0  # before 04:00: the day before
     assert [r.kind for r in plain.revlog] == [0, 0] and [r.ivl for r in plain.revlog] == [-600, 2]
     assert plain.revlog[-1].factor == difficulty_factor(steps[-1].after.difficulty) == 223

@@ -22,10 +22,20 @@ from hypothesis import strategies as st
 from aiquiz.errors import UsageError
 from aiquiz.loader import load_decks
 from aiquiz.model import (
-    AnyCard, BasicCard, ChoiceCard, Citation, ClozeCard, Deck, Kind, Source, Text, TrueFalseCard,
+    AnyCard,
+    BasicCard,
+    ChoiceCard,
+    Citation,
+    ClozeCard,
+    Deck,
+    Kind,
+    Source,
+    Text,
+    TrueFalseCard,
 )
 from aiquiz.quiz import KeyMode, build_quiz, key_path, plan_quiz, write_quiz
 from aiquiz.select import Filters
+
 from conftest import DECKS, ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "quiz-seed-7.html"
@@ -344,7 +354,7 @@ def test_browser_print_keeps_questions_whole_and_starts_the_key_on_a_new_page(tm
     kinds_of_page = [("key" if "Answer key" in text else "quiz", m and m[1])  # from the page footers
                      for text, m in ((t, re.search(r"Version ([A-Z])", t)) for t in pages)]
     for version in output.plan.versions:
-        quiz_pages = [t for t, k in zip(pages, kinds_of_page) if k == ("quiz", version.letter)]
+        quiz_pages = [t for t, k in zip(pages, kinds_of_page, strict=False) if k == ("quiz", version.letter)]
         assert len(quiz_pages) >= 3, "the test quiz should span several pages"
         for number, q in enumerate(version.questions, start=1):
             i = int(q.picked.card.id[1:])

@@ -3,7 +3,7 @@ scripted drill; never-studied cards left out; too little progress is a clear mes
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from aiquiz.select import Filters, select_cards
 
 from conftest import FIXTURES
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def scripted_store(path: Path) -> list[str]:

@@ -4,9 +4,8 @@ new parameters, revert goes back, too little history and a concurrent drill lose
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
 
 from aiquiz.progress import tuning
 from aiquiz.progress.optimize import Verdict
@@ -16,8 +15,8 @@ from aiquiz.progress.settings import Settings
 from aiquiz.progress.simulate import SLOW_LEARNER, simulate_reviews
 from aiquiz.progress.store import Store
 
-START = datetime(2025, 6, 1, 9, 0, tzinfo=timezone.utc)
-NOW = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 
 def filled_store(path: Path, cards: int = 300, days: int = 150) -> Store:

@@ -14,8 +14,7 @@ from typing import Annotated, Any, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import (DeckOpt, PathsArg, StoreOpt, StudyLangOpt, TagOpt, UiLangOpt, _errors, interface,
-                               load)
+from aiquiz.cli_common import DeckOpt, PathsArg, StoreOpt, StudyLangOpt, TagOpt, UiLangOpt, _errors, interface, load
 from aiquiz.i18n import _
 
 KeyArg = Annotated[str, typer.Argument(help="The card: deck/card, e.g. devday-2024/agent-definition.",

@@ -79,4 +79,4 @@ def deck_to_dict(deck: Deck) -> dict[str, Any]:
 
 def dump_deck(deck: Deck) -> str:
     """The YAML text of a deck file."""
-    return yaml.safe_dump(deck_to_dict(deck), allow_unicode=True, sort_keys=False, width=100)
+    return str(yaml.safe_dump(deck_to_dict(deck), allow_unicode=True, sort_keys=False, width=100))

@@ -115,8 +115,8 @@ def _card_findings(deck: Deck, card: AnyCard) -> Iterator[Finding]:
         case TrueFalseCard():
             names = attribution_names(deck, card)
             if names:
-                yield finding(Rule.FALSE_BY_ATTRIBUTION, f"false, and seemingly because of who said it ({'; '.join(names)}); "
-                              "test what was said, not who said it")
+                yield finding(Rule.FALSE_BY_ATTRIBUTION, "false, and seemingly because of who said it "
+                              f"({'; '.join(names)}); test what was said, not who said it")
 
 
 def cloze_problems(card: ClozeCard) -> Iterator[tuple[Rule, str]]:
@@ -233,7 +233,8 @@ def attribution_names(deck: Deck, card: TrueFalseCard) -> tuple[str, ...]:
     return tuple(found)
 
 
-_WHO = r"(?:the |APPSO )*(?:editor|host|skeptics|article|Masayoshi Son|Ben Thompson|Thompson|Reid Hoffman|Hoffman|Stebbings)"
+_WHO = (r"(?:the |APPSO )*(?:editor|host|skeptics|article|Masayoshi Son|Ben Thompson|Thompson|Reid Hoffman|"
+        r"Hoffman|Stebbings)")
 _WHOSE = r"(?:note|gloss|commentary|position|claim|remark|question|proposal|argument|account|idea|summary|wording)"
 
 

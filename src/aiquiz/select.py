@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from functools import cached_property
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 from aiquiz.errors import UsageError

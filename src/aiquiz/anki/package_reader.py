@@ -190,8 +190,9 @@ def open_package(path: Path, limits: Limits = Limits()) -> Iterator[AnkiPackage]
         The open package (closed and deleted afterwards).
 
     Raises:
-        PackageError: (its message says what "it" is wrong with) the file cannot be read, is not an Anki package, is damaged or truncated, holds no
-            collection, is too big unpacked, or comes from a newer Anki.
+        PackageError: (its message says what "it" is wrong with) the file cannot be read, is not an Anki
+            package, is damaged or truncated, holds no collection, is too big unpacked, or comes from a
+            newer Anki.
     """
     import zstandard
 

@@ -133,7 +133,7 @@ def difficulty_factor(difficulty: float | None) -> int:
 def fsrs_interval(stability: float, retention: float, decay: float) -> int:
     """The days after which recall falls to `retention` (FSRS-6 forgetting curve), at least 1."""
     factor = 0.9 ** (-1.0 / decay) - 1.0
-    return max(1, round(stability / factor * (retention ** (-1.0 / decay) - 1.0)))
+    return max(1, round(float(stability / factor * (retention ** (-1.0 / decay) - 1.0))))
 
 
 def _interval(memory: Memory | None, at: datetime | None) -> int:

@@ -1,8 +1,9 @@
 """Anki → terminal: the review history of aiquiz's notes, read from what Anki exports, merged into the store.
 
 The file is read by `package_reader` (Anki's formats, the size limits, what is refused). Each revlog row
-whose card belongs to an aiquiz note (matched by the note's GUID, `note_guid(deck, card)`) becomes a review of the drill card `deck/card`: every Anki card of the note (each gap of a
-cloze) feeds the one drill card, in time order. Rows that are not answers (Anki's manual reschedules
+whose card belongs to an aiquiz note (matched by the note's GUID, `note_guid(deck, card)`) becomes a
+review of the drill card `deck/card`: every Anki card of the note (each gap of a cloze) feeds the one
+drill card, in time order. Rows that are not answers (Anki's manual reschedules
 and "Forget", ease 0; cramming in a filtered deck without rescheduling) are skipped.
 """
 
@@ -12,12 +13,19 @@ import html
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiquiz.anki.notetypes import note_guid
-from aiquiz.anki.package_reader import (AnkiNote, AnkiPackage, AnkiReview, Limits, PackageError, meta_version,
-                                        open_package)
+from aiquiz.anki.package_reader import (
+    AnkiNote,
+    AnkiPackage,
+    AnkiReview,
+    Limits,
+    PackageError,
+    meta_version,
+    open_package,
+)
 from aiquiz.model import Deck
 from aiquiz.progress.exchange import Merged, merge, plan_merge
 from aiquiz.progress.records import NewReview
@@ -29,7 +37,7 @@ __all__ = ["AnkiNote", "AnkiPackage", "AnkiReview", "ImportReport", "Limits", "M
            "PackageRead", "apply_import", "import_package", "is_answer", "match_reviews", "meta_version",
            "note_key", "open_package", "read_package"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- matching notes and reviews (pure) -----------------------------------------------------------------

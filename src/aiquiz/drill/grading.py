@@ -15,9 +15,8 @@ from dataclasses import dataclass, replace
 
 from aiquiz.judge import Match, Segment, Verdict, comparable, judge_text, normalize
 from aiquiz.judge.text import CJK
+from aiquiz.model import AnyCard, BasicCard, ChoiceCard, ClozeCard, LangMode, Text, TrueFalseCard, cloze_answers
 from aiquiz.progress.scheduler import Rating
-from aiquiz.model import (AnyCard, BasicCard, ChoiceCard, ClozeCard, LangMode, Text, TrueFalseCard,
-                          cloze_answers)
 
 __all__ = ["CJK", "GapResult", "Judgement", "Reply", "choice_index", "cloze_expected", "expected_texts",
            "gap_alternatives", "gap_right", "judge", "judge_basic", "judge_choice", "judge_cloze",

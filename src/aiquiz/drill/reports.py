@@ -49,10 +49,10 @@ def _gap(start: datetime, end: datetime) -> str:
 
 def card_lines(history: CardHistory, found: Mapping[str, Place], now: datetime, lang: LangMode) -> list[str]:
     """`aiquiz card KEY`: the card's text and citation, its state, and every review."""
-    from aiquiz.drill.view import answer_rows, question, rating_label, when
     from aiquiz.drill.grading import Reply
     from aiquiz.drill.runner import Shown
     from aiquiz.drill.session import Progress
+    from aiquiz.drill.view import answer_rows, question, rating_label, when
     from aiquiz.select import Picked
 
     lines = [f"{history.key}  {where(history.key, found)}"]

@@ -14,9 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from aiquiz.i18n import N_, _, ngettext
+from aiquiz.model import Deck
 from aiquiz.progress.stats import Stats, compute_stats
 from aiquiz.progress.store import Store
-from aiquiz.model import Deck
 
 BAR_WIDTH = 40
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))

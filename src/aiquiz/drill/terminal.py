@@ -25,12 +25,12 @@ from rich.text import Text
 from aiquiz.drill import view
 from aiquiz.drill.grading import Judgement, Reply, choice_index, overrule, truefalse_value
 from aiquiz.drill.runner import Action, Control, DrillOptions, DrillResult, Shown, run_drill
-from aiquiz.progress.scheduler import Rating
-from aiquiz.progress.settings import from_rows
-from aiquiz.progress.store import Store
 from aiquiz.errors import UsageError
 from aiquiz.i18n import _
 from aiquiz.model import ChoiceCard, ClozeCard, Deck, TrueFalseCard, cloze_gaps
+from aiquiz.progress.scheduler import Rating
+from aiquiz.progress.settings import from_rows
+from aiquiz.progress.store import Store
 from aiquiz.select import Picked
 
 QUIT = "q"
@@ -231,8 +231,8 @@ class TerminalUI:
             self.show(view.answer_rows(shown, reply))
         while True:
             keys = {"1", "2", "3", "4", "o"} | ({""} if judgement.proposal is not None else set())
-            key = self._key(view.rate_prompt(judgement),
-                            lambda k: k in keys and (k != "o" or judgement.correct is not None), RATE_CONTROLS)
+            key = self._key(view.rate_prompt(judgement), _rating_keys(keys, judgement.correct is not None),
+                            RATE_CONTROLS)
             if not isinstance(key, str):
                 if isinstance(key, Control) and key.action is Action.FLAG:
                     note = self.reader.line(_("Flag note (what is wrong or ambiguous; Enter for none): "))
@@ -254,6 +254,11 @@ class TerminalUI:
         self._flush_notices()
         for text in view.summary_rows(result, self.clock()):
             self.line(text)
+
+
+def _rating_keys(keys: set[str], overrulable: bool) -> Callable[[str], bool]:
+    """Which keys the rating prompt takes: a rating, Enter for the proposal, `o` when there is a verdict."""
+    return lambda key: key in keys and (key != "o" or overrulable)
 
 
 @contextmanager

@@ -17,12 +17,22 @@ from aiquiz.drill.grading import Judgement, Reply
 from aiquiz.drill.runner import DrillResult, Shown
 from aiquiz.drill.session import Plan
 from aiquiz.i18n import N_, _, ngettext
-from aiquiz.progress.optimize import FitOutcome
-from aiquiz.progress.tuning import Optimized
 from aiquiz.judge import Match, Segment, SegmentKind
+from aiquiz.model import (
+    CLOZE_GAP,
+    BasicCard,
+    ChoiceCard,
+    ClozeCard,
+    LangMode,
+    ResolvedCitation,
+    TrueFalseCard,
+    cloze_gaps,
+    resolve_citations,
+)
+from aiquiz.model import Text as CardText
+from aiquiz.progress.optimize import FitOutcome
 from aiquiz.progress.scheduler import Rating
-from aiquiz.model import (CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text as CardText,
-                          TrueFalseCard, cloze_gaps, resolve_citations)
+from aiquiz.progress.tuning import Optimized
 
 KIND_LABEL = {"basic": N_("question"), "cloze": N_("fill the gap"), "choice": N_("choose"),
               "truefalse": N_("true or false")}

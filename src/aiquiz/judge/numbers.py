@@ -35,9 +35,9 @@ _ZH_BIG = {"万": 10**4, "亿": 10**8}
 _ZH_RUN = re.compile("[" + "".join([*_ZH_DIGITS, *_ZH_SMALL, *_ZH_BIG]) + "]+")
 _ZH_PERCENT = re.compile(r"百分之\s*([0-9][0-9.,]*|[" + "".join([*_ZH_DIGITS, *_ZH_SMALL, *_ZH_BIG]) + "]+)")
 
-_EN_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-             "fifteen sixteen seventeen eighteen nineteen").split()
-_EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_EN_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+             "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_EN_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _EN_VALUES = {**{w: i for i, w in enumerate(_EN_UNITS)}, **{w: 20 + 10 * i for i, w in enumerate(_EN_TENS)}}
 _EN_WORD = "(?:" + "|".join(sorted(_EN_VALUES, key=len, reverse=True)) + ")"
 _EN_RUN = re.compile(rf"\b{_EN_WORD}(?:(?:\s+|-)(?:{_EN_WORD}|hundred))*\b")

@@ -19,7 +19,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from aiquiz.progress.records import NewReview, ReviewRecord
 from aiquiz.progress.scheduler import DEFAULT_PARAMETERS, Memory, Parameters, Phase, Rating, phase_of, replayer
@@ -27,7 +27,7 @@ from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Replay, Store
 
 BUMP_WINDOW = 100  # ms: how far the export may move a drill review that shared its millisecond
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def millis(when: datetime) -> int:

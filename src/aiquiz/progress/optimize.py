@@ -39,7 +39,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from enum import Enum
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -114,7 +114,7 @@ class Params:
 class DayClock:
     """Numbers days the way Anki does: each day starts at `start_hour` o'clock in `tz`."""
 
-    tz: tzinfo = timezone.utc
+    tz: tzinfo = UTC
     start_hour: int = 4
 
     def day(self, at: datetime) -> int:
@@ -166,7 +166,7 @@ class AdoptedSet:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with a format version."""
         return {"format": PARAMS_FORMAT, "params": self.params.to_dict(),
-                "adopted_at": self.adopted_at.astimezone(timezone.utc).isoformat(),
+                "adopted_at": self.adopted_at.astimezone(UTC).isoformat(),
                 "reviews": self.reviews, "scores": self.scores.to_dict(),
                 "previous_scores": self.previous_scores.to_dict()}
 
@@ -438,9 +438,9 @@ def recompute(history: Iterable[ReviewEvent], params: Params, retention: float, 
         raise ValueError("now must be timezone-aware")
     scheduler = _scheduler(params, retention)
     events = sorted(history, key=lambda e: e.at)
-    card = fsrs.Card(card_id=card_id, due=(events[0].at if events else now).astimezone(timezone.utc))
+    card = fsrs.Card(card_id=card_id, due=(events[0].at if events else now).astimezone(UTC))
     for event in events:
         card, _ = scheduler.review_card(card, fsrs.Rating(event.rating),
-                                        review_datetime=event.at.astimezone(timezone.utc))
+                                        review_datetime=event.at.astimezone(UTC))
     return CardState(card.card_id, int(card.state), card.step, card.stability, card.difficulty,
                      card.due, card.last_review)

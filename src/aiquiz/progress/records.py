@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiquiz.errors import AiquizError
@@ -17,7 +17,7 @@ from aiquiz.progress.scheduler import Memory, Phase, Rating
 
 def stamp(when: datetime) -> str:
     """A time as the store writes it: ISO 8601 in UTC with microseconds (so text order is time order)."""
-    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class StoreError(AiquizError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -200,4 +200,4 @@ def phase_of(memory: Memory | None) -> Phase:
 def _utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         raise ValueError("time must be timezone-aware")
-    return when.astimezone(timezone.utc)
+    return when.astimezone(UTC)

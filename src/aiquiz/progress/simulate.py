@@ -19,7 +19,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import fsrs
 
@@ -95,7 +95,7 @@ def simulate_reviews(profile: LearnerProfile, *, cards: int, days: int, new_per_
     if min(cards, days, new_per_day) < 0:
         raise ValueError("cards, days and new_per_day must not be negative")
     rng = random.Random(seed)
-    start = start.astimezone(timezone.utc)
+    start = start.astimezone(UTC)
     params = tuple(schedule_params) if schedule_params is not None else fsrs.scheduler.DEFAULT_PARAMETERS
     drill = fsrs.Scheduler(parameters=params, desired_retention=retention, enable_fuzzing=False)
     truth = fsrs.Scheduler(parameters=profile.true_params, desired_retention=retention,

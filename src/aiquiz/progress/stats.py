@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from aiquiz.model import Deck
 from aiquiz.progress.scheduler import Memory, Phase, Rating
 from aiquiz.progress.store import ReviewRecord
-from aiquiz.model import Deck
 from aiquiz.select import card_key
 
 FORECAST_DAYS = 14

@@ -19,15 +19,36 @@ from dataclasses import replace
 from datetime import datetime
 
 from aiquiz.i18n import _
-from aiquiz.progress.database import (DEFAULT_TIMEOUT, MIGRATIONS, SCHEMA_VERSION, STORE_NAME, _translated,
-                                      store_path)
-from aiquiz.progress.records import (LeechRule, Marks, NewReview, Recorded, ReviewRecord, StoreCorrupt, StoreError,
-                                     StoreLocked, StoreNotWritable, StoreTooNew, Undone, UndoRefused, stamp)
-from aiquiz.progress.scheduler import (DEFAULT_RETENTION, Memory, Parameters, Phase, Rating, Scheduled,
-                                       fsrs_card_id, phase_of, review)
+from aiquiz.progress.database import DEFAULT_TIMEOUT, MIGRATIONS, SCHEMA_VERSION, STORE_NAME, _translated, store_path
+from aiquiz.progress.records import (
+    LeechRule,
+    Marks,
+    NewReview,
+    Recorded,
+    ReviewRecord,
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreNotWritable,
+    StoreTooNew,
+    Undone,
+    UndoRefused,
+    stamp,
+)
+from aiquiz.progress.scheduler import (
+    DEFAULT_RETENTION,
+    Memory,
+    Parameters,
+    Phase,
+    Rating,
+    Scheduled,
+    fsrs_card_id,
+    phase_of,
+    review,
+)
+from aiquiz.progress.store_extras import StoreExtras
 
 PHASES = {int(p): p for p in Phase}
-from aiquiz.progress.store_extras import StoreExtras
 
 Replay = Callable[[str, "Memory | None", Rating, datetime], Memory]
 

@@ -89,7 +89,7 @@ class StoreExtras(Database):
     def setting_rows(self) -> list[tuple[str, str, str]]:
         """The stored settings as (scope, name, value text); scope "" is global, else a deck id."""
         with _translated(self.path, self.timeout):
-            return [tuple(r) for r in self._conn.execute(  # type: ignore[misc]
+            return [(str(a), str(b), str(c)) for a, b, c in self._conn.execute(
                 "SELECT scope, name, value FROM settings ORDER BY scope, name").fetchall()]
 
     def put_setting(self, scope: str, name: str, value: str | None) -> None:

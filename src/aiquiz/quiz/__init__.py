@@ -6,7 +6,14 @@ one call. A caller that picks the cards itself passes them in order: `plan_quiz(
 """
 
 from aiquiz.quiz.plan import (
-    DEFAULT_COUNT, LETTERS, KeyMode, Paper, PlannedQuestion, QuizPlan, VersionPlan, plan_quiz,
+    DEFAULT_COUNT,
+    LETTERS,
+    KeyMode,
+    Paper,
+    PlannedQuestion,
+    QuizPlan,
+    VersionPlan,
+    plan_quiz,
 )
 from aiquiz.quiz.render import PagedOutput, PagedSection, QuizOutput, build_quiz, render_paged, render_quiz
 from aiquiz.quiz.view import default_title

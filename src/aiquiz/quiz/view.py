@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiquiz.model import (
-    CLOZE_GAP, BasicCard, ChoiceCard, ClozeCard, LangMode, ResolvedCitation, Text, TrueFalseCard,
+    CLOZE_GAP,
+    BasicCard,
+    ChoiceCard,
+    ClozeCard,
+    LangMode,
+    ResolvedCitation,
+    Text,
+    TrueFalseCard,
     resolve_citations,
 )
 from aiquiz.quiz.plan import PlannedQuestion, QuizPlan, VersionPlan
@@ -117,8 +124,10 @@ def rich(text: Text | None, mode: LangMode, *, reveal: bool = False) -> Rich:
     """A text in the language(s) of `mode`, cloze gaps split out as blanks (or answers with `reveal`)."""
     if text is None:
         return ()
+    pairs: list[tuple[str | None, str]]
     if mode is LangMode.BOTH:
-        found = [(lang, getattr(text, lang)) for lang in ("en", "zh") if getattr(text, lang) is not None]
+        found: list[tuple[str | None, str]] = [(lang, getattr(text, lang)) for lang in ("en", "zh")
+                                                if getattr(text, lang) is not None]
         pairs = found or [(None, text.plain or "")]
     else:
         pairs = [(lang, getattr(text, lang)) for lang in (mode.value,) if getattr(text, lang) is not None]

@@ -107,7 +107,7 @@ def _weasyprint() -> ModuleType:
         reason = " ".join(str(err).split())[:160]
         raise PdfUnavailable(f"PDF output needs WeasyPrint and Pango, which cannot be loaded ({reason}); "
                              f"install them with {INSTALL_HINT}") from None
-    return weasyprint
+    return weasyprint  # type: ignore[no-any-return]  # weasyprint ships no type information
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
