@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from aiquiz.progress.days import Allowance
 from aiquiz.progress.scheduler import Memory, Phase, Rating, Scheduled
-from aiquiz.model import Deck
-from aiquiz.select import Picked, card_key, shuffled
+from aiquiz.progress.stats import orphans  # noqa: F401  (the session's use of it, re-exported)
+from aiquiz.select import Picked, shuffled
 
 DEFAULT_NEW = 10
 LEARN_AHEAD = timedelta(minutes=20)
@@ -262,10 +262,3 @@ def summarize(state: SessionState, memories: Mapping[str, Memory | Scheduled], s
                    right=sum(a.rating is not Rating.AGAIN for a in state.answers),
                    spent=max(now - state.started, timedelta()), next_due=min(dues, default=None),
                    new_waiting=sum(k not in memories for k in keys))
-
-
-def orphans(stored: Iterable[str], decks: Sequence[Deck]) -> tuple[str, ...]:
-    """Stored card keys whose deck is loaded but which it no longer has (their progress is kept)."""
-    loaded = {d.id for d in decks}
-    existing = {card_key(d.id, c.id) for d in decks for c in d.cards}
-    return tuple(sorted(k for k in stored if k.split("/", 1)[0] in loaded and k not in existing))

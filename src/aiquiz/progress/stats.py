@@ -114,8 +114,6 @@ def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews
         Per-deck counts, reviews today, 30-day retention, a 14-day forecast, the streak, and the stored
         cards of these decks that no longer exist in them.
     """
-    from aiquiz.drill.session import orphans
-
     ids = {d.id for d in decks}
     mine = [r for r in reviews if r.key.split("/", 1)[0] in ids]
     keys = {card_key(d.id, c.id) for d in decks for c in d.cards}
@@ -124,3 +122,10 @@ def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews
     return Stats(decks=tuple(deck_counts(d, memories, now) for d in decks),
                  reviews_today=reviews_on(mine, now.date(), now), retention=rate, retention_reviews=counted,
                  forecast=forecast(kept, now), streak=streak(mine, now), removed=orphans(memories, decks))
+
+
+def orphans(stored: Iterable[str], decks: Sequence[Deck]) -> tuple[str, ...]:
+    """Stored card keys whose deck is loaded but which it no longer has (their progress is kept)."""
+    loaded = {d.id for d in decks}
+    existing = {card_key(d.id, c.id) for d in decks for c in d.cards}
+    return tuple(sorted(k for k in stored if k.split("/", 1)[0] in loaded and k not in existing))
