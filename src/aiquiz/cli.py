@@ -45,9 +45,14 @@ def _print_version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every deck file, without the compiled "
+                                           "deck cache (as AIQUIZ_NO_CACHE=1 does).")] = False,
 ) -> None:
     # No docstring: Typer would show it instead of the app's help. The options act before any command.
-    pass
+    if no_cache:  # the loader reads the environment (cli_common.load), as for AIQUIZ_NO_CACHE=1
+        import os
+
+        os.environ["AIQUIZ_NO_CACHE"] = "1"
 
 
 def _source_line(deck: Deck) -> str:
