@@ -79,15 +79,17 @@ def load(paths: list[Path] | None) -> list[Deck]:
 
     # Parsing makes many objects and no reference cycles; the cyclic collector would rescan the growing
     # model again and again (time growing faster than the decks). The decks live as long as the command.
+    # Freezing before the collector is back on keeps it from scanning the whole model once more (a
+    # full collection over 100k cards costs more than reading them from the cache).
     gc.disable()
     try:
         cache = None if cache_disabled(os.environ) else DeckCache(cache_dir(os.environ))
         decks = load_decks(deck_paths(paths), progress=_progress if sys.stderr.isatty() else None, cache=cache)
     finally:
+        gc.freeze()
         gc.enable()
         if sys.stderr.isatty():
             sys.stderr.write("\r\033[K")
-    gc.freeze()
     return decks
 
 

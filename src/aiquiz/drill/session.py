@@ -126,32 +126,33 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory], now: d
         cards in deck order (decks drawing on several interviews after the others, up to the day's new
         cards); a card related to one studied today or queued before it waits for another day.
     """
-    visible = [p for p in picked if p.key not in day.hidden]
+    # Each card's key is made once (a session can hold 100k cards; `Picked.key` builds a new string).
+    visible = [(p.key, p) for p in picked]
+    visible = [(k, p) for k, p in visible if k not in day.hidden] if day.hidden else visible
     if cram:
-        order = shuffled(visible, seed=f"cram:{now.date().isoformat()}")
+        order = shuffled([p for _, p in visible], seed=f"cram:{now.date().isoformat()}")
         queue = [Queued(p.key, p.key not in memories) for p in order]
         return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]))
-    due = sorted((memories[p.key].due, p.key) for p in visible
-                 if p.key in memories and memories[p.key].due <= now)
+    due = sorted((memories[k].due, k) for k, _ in visible if k in memories and memories[k].due <= now)
     learning = [k for _, k in due if memories[k].phase is not Phase.REVIEW]
     reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW]
     # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
-    unseen = sorted((p for p in visible if p.key not in memories), key=lambda p: len(p.deck.sources) > 1)
-    kept, held = hold_back(reviews + [p.key for p in unseen], day.related, day.studied | set(learning))
+    unseen = sorted(((k, p) for k, p in visible if k not in memories), key=lambda kp: len(kp[1].deck.sources) > 1)
+    kept, held = hold_back(reviews + [k for k, _ in unseen], day.related, day.studied | set(learning))
     kept_set = set(kept)
     reviews_kept = [k for k in reviews if k in kept_set]
     shown_reviews = reviews_kept[:day.allowance.reviews]
     fresh: list[str] = []
     taken: dict[str, int] = {}
     budget = min(max(new, 0), day.allowance.new)
-    for p in unseen:
+    for key, p in unseen:
         if len(fresh) >= budget:
             break
-        if p.key in kept_set and taken.get(p.deck.id, 0) < day.allowance.new_for(p.deck.id):
-            fresh.append(p.key)
+        if key in kept_set and taken.get(p.deck.id, 0) < day.allowance.new_for(p.deck.id):
+            fresh.append(key)
             taken[p.deck.id] = taken.get(p.deck.id, 0) + 1
     queue = ([Queued(k, False) for k in learning + shown_reviews] + [Queued(k, True) for k in fresh])
-    waiting = sum(p.key in kept_set for p in unseen) - len(fresh)
+    waiting = sum(k in kept_set for k, _ in unseen) - len(fresh)
     used_up = waiting > 0 and len(fresh) < max(new, 0)  # the day's (or a deck's) new cards ran out
     return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=used_up,
                 reviews_capped=len(reviews_kept) - len(shown_reviews), held_related=len(held))

@@ -138,8 +138,10 @@ def decode(blob: bytes, digest: bytes) -> Deck | None:
         return None
     if hashlib.sha256(payload).digest() != payload_hash:
         return None
+    stream = io.BytesIO(blob)  # shares the bytes (no copy); the payload starts after the header
+    stream.seek(_HEAD.size)
     try:
-        deck = _ModelUnpickler(io.BytesIO(payload)).load()
+        deck = _ModelUnpickler(stream).load()
     except Exception:  # a sound hash over bytes we cannot read: written by another build; rebuild it
         return None
     return deck if isinstance(deck, Deck) else None

@@ -22,6 +22,8 @@ def passages_of(deck: Deck) -> dict[str, tuple[Passage, ...]]:
     default = deck.sources[0].id if len(deck.sources) == 1 else None
     out: dict[str, tuple[Passage, ...]] = {}
     for card in deck.cards:
+        if not card.cite:
+            continue
         found = tuple((c.source or default, c.anchor.strip()) for c in card.cite
                       if c.anchor and (c.source or default))
         if found:
@@ -34,8 +36,12 @@ def related_map(decks: Sequence[Deck]) -> dict[str, frozenset[str]]:
     by_passage: dict[Passage, list[str]] = {}
     for deck in decks:
         for key, passages in passages_of(deck).items():
-            for passage in set(passages):
-                by_passage.setdefault(passage, []).append(key)
+            for passage in (passages if len(passages) == 1 else set(passages)):
+                found = by_passage.get(passage)
+                if found is None:
+                    by_passage[passage] = [key]
+                else:
+                    found.append(key)
     related: dict[str, set[str]] = {}
     for keys in by_passage.values():
         if len(keys) > 1:
