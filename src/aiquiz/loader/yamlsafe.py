@@ -33,6 +33,11 @@ class _TextLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         return self._DEFAULT_TAGS[kind]
 
+    # The composer calls these for every node to track path resolvers, which this loader has none of.
+    # Builtins (not bound as methods) cost a fraction of a Python method call: get(parent, index), tuple().
+    descend_resolver = {}.get
+    ascend_resolver = tuple
+
 
 def line_of(node: Node) -> int:
     """The 1-based line where a node starts."""
