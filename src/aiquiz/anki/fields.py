@@ -8,7 +8,9 @@ cloze card's own gaps are written as Anki syntax (with the words inside them esc
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from aiquiz.model import (
     CLOZE_GAP, AnyCard, BasicCard, ChoiceCard, ClozeCard, Deck, LangMode, ResolvedCitation, Source, Text,
@@ -17,6 +19,7 @@ from aiquiz.model import (
 
 # Braces (templates, cloze), brackets ([sound:], [latex]) and backslashes (MathJax) as entities.
 _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;", "\\": "&#92;"})
+_PLAIN = re.compile(r"[^&<>\"'{}\[\]\\\n\r]*")  # no character that `literal` would change
 _HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 LETTERS = "ABCDEF"
 
@@ -37,6 +40,8 @@ def literal(text: str) -> str:
     Returns:
         The escaped HTML (line breaks become `<br>`).
     """
+    if _PLAIN.fullmatch(text):  # most texts hold nothing to escape: skip the five passes below
+        return text
     return html.escape(text, quote=True).translate(_NEUTRAL).replace("\n", "<br>")
 
 
@@ -101,6 +106,7 @@ def label(mode: LangMode, key: str) -> str:
     return LABELS["zh" if mode is LangMode.ZH else "en"][key]
 
 
+@lru_cache(maxsize=256)  # the same few interviews under every card of a deck
 def _interview_html(source: Source, mode: LangMode) -> str:
     bits = [source.speaker, f"{label(mode, 'by')} {source.interviewer}" if source.interviewer else None]
     who = ", ".join(literal(b) for b in bits if b)
