@@ -18,6 +18,12 @@ DECKS = ROOT / "decks"
 os.environ.pop("AIQUIZ_LANG", None)
 
 
+@pytest.fixture(autouse=True)
+def _private_deck_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every CLI it runs) keeps its compiled deck cache in a temporary folder."""
+    monkeypatch.setenv("AIQUIZ_CACHE_DIR", str(tmp_path_factory.mktemp("deck-cache")))
+
+
 @pytest.fixture
 def sample_path() -> Path:
     """A small valid deck with every kind and every optional field."""

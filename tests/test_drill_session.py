@@ -13,7 +13,7 @@ from aiquiz.drill import session
 from aiquiz.errors import UsageError
 from aiquiz.model import BasicCard, Deck, Source, Text
 from aiquiz.progress.scheduler import Memory, Phase, Rating, check_retention, fsrs_card_id, new_memory, review
-from aiquiz.progress.stats import compute_stats, forecast, retention, streak
+from aiquiz.progress.stats import compute_stats, forecast, orphans, retention, streak
 from aiquiz.progress.store import ReviewRecord
 from aiquiz.select import Picked, select_cards
 
@@ -159,7 +159,7 @@ def test_summary_counts_cards_accuracy_time_and_next_due() -> None:
 def test_orphans_are_stored_cards_gone_from_a_loaded_deck() -> None:
     deck = make_deck(count=2)
     stored = ["d/c0", "d/gone", "other-deck/c9"]
-    assert session.orphans(stored, [deck]) == ("d/gone",)
+    assert orphans(stored, [deck]) == ("d/gone",)
 
 
 # --- stats numbers ---

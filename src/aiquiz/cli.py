@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import (EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, interface,
-                               load)
+from aiquiz.cli_common import EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, interface, load
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck, Kind
@@ -46,9 +45,14 @@ def _print_version(value: bool) -> None:
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every deck file, without the compiled "
+                                           "deck cache (as AIQUIZ_NO_CACHE=1 does).")] = False,
 ) -> None:
     # No docstring: Typer would show it instead of the app's help. The options act before any command.
-    pass
+    if no_cache:  # the loader reads the environment (cli_common.load), as for AIQUIZ_NO_CACHE=1
+        import os
+
+        os.environ["AIQUIZ_NO_CACHE"] = "1"
 
 
 def _source_line(deck: Deck) -> str:
@@ -98,7 +102,8 @@ def lint(paths: PathsArg = None,
          strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there is any finding.")] = False) -> None:
     """Check decks for authors: answer cues, gap overlaps, near duplicates, attribution-only falsehoods."""
     with _errors():
-        from aiquiz.lint import counts, lint as lint_decks
+        from aiquiz.lint import counts
+        from aiquiz.lint import lint as lint_decks
 
         decks = load(paths)
         findings = lint_decks(decks)

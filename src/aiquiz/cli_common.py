@@ -82,22 +82,31 @@ def _progress(done: int, total: int, path: Path) -> None:
 
 
 def load(paths: list[Path] | None) -> list[Deck]:
-    """Load the decks a command works on (inside `_errors()`)."""
+    """Load the decks a command works on (inside `_errors()`), through the compiled deck cache.
+
+    The cache (`aiquiz.loader.cache`) is skipped when AIQUIZ_NO_CACHE is set (the global `--no-cache`
+    option sets it); AIQUIZ_CACHE_DIR moves it.
+    """
     import gc
+    import os
 
     from aiquiz.loader import load_decks
+    from aiquiz.loader.cache import DeckCache, cache_dir, cache_disabled
     from aiquiz.locate import deck_paths
 
     # Parsing makes many objects and no reference cycles; the cyclic collector would rescan the growing
     # model again and again (time growing faster than the decks). The decks live as long as the command.
+    # Freezing before the collector is back on keeps it from scanning the whole model once more (a
+    # full collection over 100k cards costs more than reading them from the cache).
     gc.disable()
     try:
-        decks = load_decks(deck_paths(paths), progress=_progress if sys.stderr.isatty() else None)
+        cache = None if cache_disabled(os.environ) else DeckCache(cache_dir(os.environ))
+        decks = load_decks(deck_paths(paths), progress=_progress if sys.stderr.isatty() else None, cache=cache)
     finally:
+        gc.freeze()
         gc.enable()
         if sys.stderr.isatty():
             sys.stderr.write("\r\033[K")
-    gc.freeze()
     return decks
 
 

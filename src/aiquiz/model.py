@@ -51,7 +51,7 @@ class Text:
 
     def get(self, lang: Lang | str) -> str:
         """The text in `lang`, falling back to the plain text, then to the other language."""
-        wanted = getattr(self, str(lang), None)
+        wanted: str | None = getattr(self, str(lang), None)
         if wanted is not None:
             return wanted
         for other in (self.plain, self.en, self.zh):

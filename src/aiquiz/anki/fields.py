@@ -8,15 +8,28 @@ cloze card's own gaps are written as Anki syntax (with the words inside them esc
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from aiquiz.model import (
-    CLOZE_GAP, AnyCard, BasicCard, ChoiceCard, ClozeCard, Deck, LangMode, ResolvedCitation, Source, Text,
-    TrueFalseCard, resolve_citations,
+    CLOZE_GAP,
+    AnyCard,
+    BasicCard,
+    ChoiceCard,
+    ClozeCard,
+    Deck,
+    LangMode,
+    ResolvedCitation,
+    Source,
+    Text,
+    TrueFalseCard,
+    resolve_citations,
 )
 
 # Braces (templates, cloze), brackets ([sound:], [latex]) and backslashes (MathJax) as entities.
 _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;", "\\": "&#92;"})
+_PLAIN = re.compile(r"[^&<>\"'{}\[\]\\\n\r]*")  # no character that `literal` would change
 _HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 LETTERS = "ABCDEF"
 
@@ -37,6 +50,8 @@ def literal(text: str) -> str:
     Returns:
         The escaped HTML (line breaks become `<br>`).
     """
+    if _PLAIN.fullmatch(text):  # most texts hold nothing to escape: skip the five passes below
+        return text
     return html.escape(text, quote=True).translate(_NEUTRAL).replace("\n", "<br>")
 
 
@@ -63,7 +78,8 @@ def cloze_literal(text: str) -> str:
 def _lang_parts(text: Text, mode: LangMode) -> list[tuple[str | None, str]]:
     """(language or None, text) pairs to show: one pair, or en then zh for `both`."""
     if mode is LangMode.BOTH:
-        pairs = [(lang, value) for lang in ("en", "zh") if (value := getattr(text, lang)) is not None]
+        pairs: list[tuple[str | None, str]] = [(lang, value) for lang in ("en", "zh")
+                                               if (value := getattr(text, lang)) is not None]
         return pairs or [(None, text.get("en"))]
     own = getattr(text, mode.value)
     if own is not None:
@@ -101,6 +117,7 @@ def label(mode: LangMode, key: str) -> str:
     return LABELS["zh" if mode is LangMode.ZH else "en"][key]
 
 
+@lru_cache(maxsize=256)  # the same few interviews under every card of a deck
 def _interview_html(source: Source, mode: LangMode) -> str:
     bits = [source.speaker, f"{label(mode, 'by')} {source.interviewer}" if source.interviewer else None]
     who = ", ".join(literal(b) for b in bits if b)

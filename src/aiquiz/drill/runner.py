@@ -23,6 +23,7 @@ from aiquiz.progress.records import LeechRule, Recorded, Undone, UndoRefused
 from aiquiz.progress.related import related_map
 from aiquiz.progress.scheduler import Memory, Parameters, Rating
 from aiquiz.progress.settings import LeechAction, Settings
+from aiquiz.progress.stats import orphans
 from aiquiz.progress.store import Store
 from aiquiz.select import Picked
 
@@ -146,7 +147,7 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
     Raises:
         StoreError: the store could not be read or an answer could not be committed.
     """
-    removed = session.orphans(store.schedules(), decks)
+    removed = orphans(store.schedules(), decks)
     if removed:
         ui.notice_removed(removed)
     now = clock()

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from aiquiz.progress.days import Allowance
 from aiquiz.progress.scheduler import Memory, Phase, Rating, Scheduled
-from aiquiz.progress.stats import orphans  # noqa: F401  (the session's use of it, re-exported)
 from aiquiz.select import Picked, shuffled
 
 DEFAULT_NEW = 10
@@ -130,13 +129,15 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Schedu
         cards in deck order (decks drawing on several interviews after the others, up to the day's new
         cards); a card related to one studied today or queued before it waits for another day.
     """
-    visible = [p for p in picked if p.key not in day.hidden]
+    # Each card's key is made once (a session can hold 100k cards; `Picked.key` builds a new string).
+    visible = [(p.key, p) for p in picked]
+    visible = [(k, p) for k, p in visible if k not in day.hidden] if day.hidden else visible
     if cram:
-        order = shuffled(visible, seed=f"cram:{now.date().isoformat()}")
+        order = shuffled([p for _, p in visible], seed=f"cram:{now.date().isoformat()}")
         queue = [Queued(p.key, p.key not in memories) for p in order]
         return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]))
-    due = sorted((state.due, p.key) for p in visible
-                 if (state := memories.get(p.key)) is not None and state.due <= now)
+    due = sorted((state.due, k) for k, _ in visible
+                 if (state := memories.get(k)) is not None and state.due <= now)
     learning = [k for _, k in due if memories[k].phase is not Phase.REVIEW]
     taken = set(day.studied) | set(learning)
     held = 0
@@ -153,7 +154,7 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Schedu
     reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW and keep(k)]
     shown_reviews = reviews[:day.allowance.reviews]
     # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
-    unseen = sorted((p for p in visible if p.key not in memories), key=lambda p: len(p.deck.sources) > 1)
+    unseen = sorted((p for k, p in visible if k not in memories), key=lambda p: len(p.deck.sources) > 1)
     wanted = min(max(new, 0), day.allowance.new)
     fresh: list[str] = []
     taken_by_deck: dict[str, int] = {}

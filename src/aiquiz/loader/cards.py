@@ -11,16 +11,30 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aiquiz import spec
+from aiquiz.loader.fast import fast_card
 from aiquiz.loader.nodes import NodeReader
 from aiquiz.loader.yamlsafe import line_of
 from aiquiz.model import CARD_CLASSES, AnyCard, Deck, Kind, Text, cloze_gaps
 
 
 class DeckReader(NodeReader):
-    """Turns the node tree of one file into a Deck, collecting problems instead of stopping."""
+    """Turns the node tree of one file into a Deck, collecting problems instead of stopping.
+
+    `fast` (the default) reads each card written as expected in one tight pass (`aiquiz.loader.fast`);
+    any other card, and every problem, goes through the careful reader below. False: always careful.
+    """
+
+    def __init__(self, path: str, fast: bool = True) -> None:
+        super().__init__(path)
+        self.fast = fast
 
     def card(self, node: Node, source_ids: set[str] | None) -> AnyCard | None:
         """One card, or None (and problems) when it is invalid."""
+        if self.fast:
+            quick = fast_card(self, node, source_ids)
+            if quick is not None:
+                self.card_id = quick.id.strip() or None
+                return quick
         self.card_id = None
         pairs = node.value if isinstance(node, MappingNode) else []
         scalars = {k.value: v for k, v in pairs if isinstance(k, ScalarNode)}
@@ -53,11 +67,11 @@ class DeckReader(NodeReader):
         if kind is Kind.CLOZE and "text" in read:
             self.check_gaps(read["text"], nodes["text"])
         self.check_accept(kind, read, nodes)
-        if kind is Kind.CHOICE and "choices" in read and "answer" in read:
-            if read["answer"] >= len(read["choices"]):
-                self.fail(nodes["answer"], f"'answer' is {read['answer']} but there are only "
-                          f"{len(read['choices'])} choices (0 is the first)")
-        for cite, cite_node in zip(read.get("cite", ()), _items(nodes.get("cite"))):
+        if kind is Kind.CHOICE and "choices" in read and "answer" in read \
+                and read["answer"] >= len(read["choices"]):
+            self.fail(nodes["answer"], f"'answer' is {read['answer']} but there are only "
+                      f"{len(read['choices'])} choices (0 is the first)")
+        for cite, cite_node in zip(read.get("cite", ()), _items(nodes.get("cite")), strict=False):
             if source_ids is not None and cite.source is not None and cite.source not in source_ids:
                 self.fail(cite_node, f"cite source '{cite.source}' is not one of the deck's sources "
                           f"({', '.join(sorted(source_ids))})")

@@ -7,17 +7,20 @@ from pathlib import Path
 
 from aiquiz import spec
 from aiquiz.errors import DeckError, Problem, UsageError
+from aiquiz.loader.cache import DeckCache, content_hash
 from aiquiz.loader.cards import DeckReader
 from aiquiz.loader.yamlsafe import check_graph, compose
 from aiquiz.model import Deck
 
 
-def parse_deck(text: str, path: str = "<deck>") -> Deck:
+def parse_deck(text: str, path: str = "<deck>", fast: bool = True) -> Deck:
     """Parse one deck file's text.
 
     Args:
         text: The YAML text of the file.
         path: The name to use in error messages.
+        fast: Read cards written as expected in one tight pass (the same decks and errors either way;
+            False is for tests that compare the two).
 
     Returns:
         The deck.
@@ -26,7 +29,7 @@ def parse_deck(text: str, path: str = "<deck>") -> Deck:
         DeckError: with every problem found in the file (file, line, card id, message).
     """
     root = compose(text, path)
-    reader = DeckReader(path)
+    reader = DeckReader(path, fast)
     try:
         if "&" in text:  # without an anchor there can be no alias to expand
             check_graph(root, path)
@@ -60,8 +63,13 @@ def deck_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def read_deck_file(path: Path) -> Deck:
+def read_deck_file(path: Path, cache: DeckCache | None = None) -> Deck:
     """Read and parse one deck file, refusing oversized and non-UTF-8 files.
+
+    Args:
+        path: The deck file.
+        cache: Where validated decks are kept by content hash (None: always parse). Only a valid deck
+            is stored; an invalid file is parsed every time, so its errors are always the same.
 
     Raises:
         DeckError: the file cannot be read or is not a valid deck.
@@ -70,25 +78,36 @@ def read_deck_file(path: Path) -> Deck:
     try:
         size = path.stat().st_size
         if size > spec.MAX_FILE_BYTES:
-            raise DeckError.single(name, None, f"file is larger than {spec.MAX_FILE_BYTES // 2**20} MB ({size} bytes); split it")
+            raise DeckError.single(name, None, f"file is larger than {spec.MAX_FILE_BYTES // 2**20} MB "
+                                   f"({size} bytes); split it")
         data = path.read_bytes()
     except OSError as err:
         raise DeckError.single(name, None, f"cannot read: {err.strerror or err}") from None
+    digest = content_hash(data) if cache is not None else b""
+    if cache is not None:
+        hit = cache.get(name, digest)
+        if hit is not None:
+            return hit
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise DeckError.single(name, line, f"not UTF-8 text (byte {err.start})") from None
-    return parse_deck(text, name)
+    deck = parse_deck(text, name)
+    if cache is not None:
+        cache.put(name, digest, deck)
+    return deck
 
 
 def load_decks(paths: Iterable[str | Path],
-               progress: Callable[[int, int, Path], None] | None = None) -> list[Deck]:
+               progress: Callable[[int, int, Path], None] | None = None,
+               cache: DeckCache | None = None) -> list[Deck]:
     """Load every deck file under `paths`, checking deck ids are unique across files.
 
     Args:
         paths: Deck files and directories.
         progress: Called as `progress(done, total, path)` before each file is read.
+        cache: The compiled cache of validated decks (None: parse every file); see `read_deck_file`.
 
     Returns:
         The decks, in file order.
@@ -105,7 +124,7 @@ def load_decks(paths: Iterable[str | Path],
         if progress is not None:
             progress(number, len(files), path)
         try:
-            deck = read_deck_file(path)
+            deck = read_deck_file(path, cache)
         except DeckError as err:
             problems.extend(err.problems)
             continue

@@ -1,0 +1,153 @@
+"""Large collections (issue 17): warm start, cold parse and the Anki build, each against its baseline.
+
+    python bench/scale_bench.py [--sizes 1000,10000,100000] [--repeat 3] [--json FILE]
+
+At each size, in the same run:
+- baselines: the Typer hello-world (start-up), `json.load` of the same decks as JSON (the parse floor,
+  in this process), a bare genanki script writing the same notes from those JSON strings;
+- cold: `aiquiz --no-cache validate` and `aiquiz --no-cache anki` (every file parsed);
+- warm: the compiled deck cache filled once, then `validate`, `anki`, `stats`, `card`, `due` and `drill`
+  (to the first card and out: stdin is empty) with a fresh progress store.
+Each figure is the median of `--repeat` runs, with the fastest and slowest (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+from bare_genanki import write_json  # noqa: E402
+from gen_decks import write_decks  # noqa: E402
+
+PY = sys.executable
+AIQUIZ = [PY, "-m", "aiquiz"]
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Run `cmd` with stdin empty; (wall seconds, peak RSS MB, exit code)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        err = proc.stderr.read().decode(errors="replace")[-300:] if proc.stderr else ""
+        print(f"  ! {' '.join(cmd[-4:])} exited {code}: {err}", file=sys.stderr)
+    return seconds, usage.ru_maxrss / 1024, code
+
+
+def median_of(cmd: list[str], env: dict[str, str], repeat: int) -> dict:
+    """Median, fastest and slowest of `repeat` runs, the largest peak RSS and the worst exit code."""
+    got = [run(cmd, env) for _ in range(repeat)]
+    times = [g[0] for g in got]
+    return {"seconds": statistics.median(times), "min": min(times), "max": max(times),
+            "peak_mb": max(g[1] for g in got), "ok": max(g[2] for g in got) == 0}
+
+
+_FLOOR = ("import json, sys, time; text = open(sys.argv[1], encoding='utf-8').read(); "
+          "start = time.perf_counter(); json.loads(text); print(time.perf_counter() - start)")
+
+
+def json_floor(path: Path, repeat: int) -> dict:
+    """json.loads of the decks' data, timed inside a child process (the parse floor).
+
+    A child, so this process stays small: Linux carries a parent's peak RSS into the children it starts.
+    """
+    times = [float(subprocess.run([PY, "-c", _FLOOR, str(path)], capture_output=True, text=True,
+                                  check=True).stdout) for _ in range(repeat)]
+    return {"seconds": statistics.median(times), "min": min(times), "max": max(times), "ok": True}
+
+
+def row(metric: str, got: dict, base: dict | None = None, goal: float | None = None, **extra: object) -> dict:
+    """One result row; with a baseline, the ratio and whether the goal is met."""
+    out = {"metric": metric, **got, **extra}
+    if base is not None:
+        out["ratio"] = got["seconds"] / base["seconds"]
+        if goal is not None:
+            out["goal"] = goal
+            out["ok"] = got["ok"] and out["ratio"] <= goal
+    return out
+
+
+def one_size(size: int, repeat: int) -> list[dict]:
+    """Every scale figure at one size."""
+    decks = OUT / f"decks-{size}"
+    if not decks.is_dir():
+        write_decks(size, decks)
+    floor_file = decks.with_suffix(".json")
+    if not floor_file.exists():
+        write_json(decks)
+    runs = max(1, repeat)
+    with tempfile.TemporaryDirectory(prefix="aiquiz-scale-") as tmp:
+        env = {**os.environ, "AIQUIZ_CACHE_DIR": str(Path(tmp) / "cache"), "AIQUIZ_HOME": tmp}
+        cold_env = {**env, "AIQUIZ_NO_CACHE": "1"}
+        store = ["--store", str(Path(tmp) / "progress.sqlite3")]
+        apkg = ["--out", str(Path(tmp) / "out.apkg")]
+        hello = median_of([PY, str(HERE / "hello_typer.py"), "--help"], env, max(runs, 5))
+        floor = json_floor(floor_file, max(runs, 5))
+        bare = median_of([PY, str(HERE / "bare_genanki.py"), str(decks), str(Path(tmp) / "bare.apkg"),
+                          "--gc-tuned"], env, runs)
+        rows = [row(f"{size:>6} baseline: typer hello-world", hello),
+                row(f"{size:>6} baseline: json.loads of the decks", floor),
+                row(f"{size:>6} baseline: bare genanki from memory", bare)]
+        cold = median_of(AIQUIZ + ["validate", str(decks)], cold_env, runs)
+        rows.append(row(f"{size:>6} cold validate (no cache)", cold, floor, None,
+                        vs_hello=cold["seconds"] / hello["seconds"], goal_text="< 5 s" if size >= 100_000 else ""))
+        rows.append(row(f"{size:>6} cold anki (no cache)", median_of(AIQUIZ + ["anki", str(decks)] + apkg,
+                                                                     cold_env, 1), bare))
+        run(AIQUIZ + ["validate", str(decks)], env)  # fill the cache
+        rows.append(row(f"{size:>6} warm anki", median_of(AIQUIZ + ["anki", str(decks)] + apkg, env, runs),
+                        bare, 2.0 if size >= 10_000 else None))
+        key = f"bench-000/card-{min(size, 5000) - 1}"
+        warm = {"validate": ["validate", str(decks)], "due": ["due"] + store,
+                "stats": ["stats", str(decks)] + store, "card": ["card", key, str(decks)] + store,
+                "drill (first card)": ["drill", str(decks)] + store}
+        for name, args in warm.items():
+            rows.append(row(f"{size:>6} warm {name}", median_of(AIQUIZ + args, env, runs), hello,
+                            3.0 if size >= 100_000 and name != "validate" else None))
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """The rows as text: median (min-max), ratio to the baseline, goal, peak memory."""
+    lines = [f"{'metric':<46} {'median s':>9} {'(min-max)':>15} {'ratio':>8} {'goal':>6} {'MB':>6}  ok"]
+    for r in rows:
+        spread = f"({r['min']:.2f}-{r['max']:.2f})" if "min" in r else ""
+        ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
+        goal = f"{r['goal']}x" if r.get("goal") else r.get("goal_text", "")
+        mb = f"{r['peak_mb']:.0f}" if "peak_mb" in r else ""
+        ok = "" if "goal" not in r else ("yes" if r["ok"] else "NO")
+        lines.append(f"{r['metric']:<46} {r['seconds']:>9.3f} {spread:>15} {ratio:>8} {goal:>6} {mb:>6}  {ok}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the scale benchmarks at each size and print (and save) the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=OUT / "scale.json")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        rows += one_size(size, args.repeat)
+        print(table(rows), flush=True)
+    args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
