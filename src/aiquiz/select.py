@@ -33,6 +33,11 @@ def card_key(deck_id: str, card_id: str) -> str:
     return f"{deck_id}/{card_id}"
 
 
+def deck_of(key: str) -> str:
+    """The deck id of a card key `<deck id>/<card id>`."""
+    return key.split("/", 1)[0]
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which cards to take; an empty tuple means "no restriction"."""

@@ -25,6 +25,7 @@ from aiquiz.progress.records import NewReview, ReviewRecord
 from aiquiz.progress.scheduler import DEFAULT_PARAMETERS, Memory, Parameters, Phase, Rating, phase_of, replayer
 from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Replay, Store
+from aiquiz.select import deck_of
 
 BUMP_WINDOW = 100  # ms: how far the export may move a drill review that shared its millisecond
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -34,10 +35,6 @@ def millis(when: datetime) -> int:
     """Milliseconds since the epoch, rounded down (Anki's revlog ids)."""
     return (when - _EPOCH) // timedelta(milliseconds=1)
 
-
-def deck_of(key: str) -> str:
-    """The deck id of a card key `deck/card`."""
-    return key.split("/", 1)[0]
 
 
 @dataclass(frozen=True)

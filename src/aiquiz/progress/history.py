@@ -11,11 +11,7 @@ from aiquiz.progress.days import Today, day_start, next_day_start
 from aiquiz.progress.records import Marks, ReviewRecord
 from aiquiz.progress.scheduler import Memory, Parameters, Phase, Rating, retrievability
 from aiquiz.progress.store import Store
-
-
-def deck_of(key: str) -> str:
-    """The deck id of a card key `deck/card`."""
-    return key.split("/", 1)[0]
+from aiquiz.select import deck_of
 
 
 def today(store: Store, now: datetime, day_starts_at: int) -> Today:

@@ -17,14 +17,11 @@ from aiquiz.progress.records import ReviewRecord
 from aiquiz.progress.scheduler import Parameters, replayer
 from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Store
+from aiquiz.select import deck_of
 
 GLOBAL = ""
 LAST_FIT = ("~state", "last-fit-reviews")  # the review count at the last evaluated fit (not a setting)
 
-
-def deck_of(key: str) -> str:
-    """The deck id of a card key."""
-    return key.split("/", 1)[0]
 
 
 @dataclass(frozen=True)
