@@ -166,3 +166,31 @@ def test_merged_reviews_rebuild_the_card_in_time_order_and_a_second_merge_adds_n
             expected = review(expected, "d/a", rating, at)
         assert store.memory("d/a") == expected and store.memory("d/b") == review(None, "d/b", Rating.EASY, T0 + timedelta(hours=2))
         assert [r.phase is not None for r in store.reviews(key="d/a")] == [True, True, True]
+
+
+def test_undo_after_an_import_takes_back_the_latest_review_by_time_never_an_old_imported_one(tmp_path: Path) -> None:
+    from aiquiz.progress.records import NewReview
+    from aiquiz.progress.scheduler import replayer
+
+    with Store.open(tmp_path / "p.sqlite3") as store:
+        store.record("d/a", Rating.GOOD, T0)
+        store.record("d/a", Rating.GOOD, T0 + timedelta(minutes=15))
+        store.merge_reviews([NewReview("d/a", Rating.AGAIN, T0 - timedelta(days=400))], replayer(lambda key: 0.9))
+        undone = store.undo()  # the newest by time: the second drill answer, not the import (newest by id)
+        assert undone is not None and undone.at == T0 + timedelta(minutes=15)
+        expected = None
+        for rating, at in ((Rating.AGAIN, T0 - timedelta(days=400)), (Rating.GOOD, T0)):
+            expected = review(expected, "d/a", rating, at)
+        assert store.memory("d/a") == expected
+        old = [r for r in store.reviews(key="d/a") if r.at < T0][0]
+        with pytest.raises(UndoRefused):
+            store.undo(old.id)  # later reviews of the card exist
+
+
+def test_a_batch_is_one_transaction(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "p.sqlite3") as store:
+        with pytest.raises(RuntimeError), store.batch():
+            store.record("d/a", Rating.GOOD, T0)
+            store.put_setting("", "new-per-day", "3")
+            raise RuntimeError("the second half failed")
+        assert store.reviews() == [] and store.setting_rows() == [] and store.memories() == {}

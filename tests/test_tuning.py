@@ -7,6 +7,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from aiquiz.progress import tuning
 from aiquiz.progress.optimize import Verdict
 from aiquiz.progress.records import NewReview
@@ -112,3 +114,26 @@ def test_refit_is_due_after_refit_every_new_reviews(tmp_path: Path) -> None:
         assert tuning.refit_due(store, settings) and not tuning.refit_due(store, Settings(refit_every=0))
         tuning.optimize(store, settings, NOW)  # evaluated (too little history): counts as the last fit
         assert not tuning.refit_due(store, settings)
+
+
+def test_adoption_is_undone_when_rescheduling_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with filled_store(tmp_path / "p.sqlite3", cards=200, days=120) as store:
+        before = store.memories()
+
+        def broken(*args: object, **kwargs: object) -> int:
+            raise RuntimeError("the store went away mid-rebuild")
+
+        monkeypatch.setattr(tuning, "rebuild", broken)
+        with pytest.raises(RuntimeError):
+            tuning.optimize(store, Settings(), NOW)
+        assert tuning.parameter_sets(store) == [] and store.memories() == before
+
+
+def test_revert_of_a_deck_leaves_the_other_scopes_alone(tmp_path: Path) -> None:
+    with filled_store(tmp_path / "p.sqlite3") as store:
+        assert tuning.optimize(store, Settings(), NOW, deck="sim").adopted is not None
+        assert tuning.optimize(store, Settings(), NOW).adopted is not None  # all decks
+        assert set(tuning.parameters_in_use(store)) == {"", "sim"}
+        assert tuning.revert(store, Settings(), "other") == (None, 0)
+        sid, _ = tuning.revert(store, Settings(), "sim")
+        assert sid is not None and set(tuning.parameters_in_use(store)) == {""}

@@ -49,7 +49,7 @@ def optimize(paths: PathsArg = None, store: StoreOpt = None,
             if history:
                 lines = tuning_view.history_lines(tuning.parameter_sets(opened))
             elif revert:
-                sid, rebuilt = tuning.revert(opened, settings)
+                sid, rebuilt = tuning.revert(opened, settings, deck)
                 lines = ([_("Nothing to revert: FSRS's defaults are in use.")] if sid is None else
                          [_("Reverted parameter set #{id}; {cards} cards rescheduled.").format(id=sid, cards=rebuilt)])
             elif retention:

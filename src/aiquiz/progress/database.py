@@ -165,7 +165,16 @@ class Database:
             self._conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction around several of the store's writes: all of them are committed, or none."""
+        with _translated(self.path, self.timeout), self._transaction():
+            yield
+
+    @contextmanager
     def _transaction(self) -> Iterator[None]:
+        if self._conn.in_transaction:  # inside `batch()`: its transaction commits or rolls back
+            yield
+            return
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -151,7 +151,8 @@ class Store(StoreExtras):
         """Take back a review: the card gets exactly the state (and marks) it had before it.
 
         Args:
-            review_id: The review to undo (None: the most recent review in the store).
+            review_id: The review to undo (None: the most recent review in the store, by the time it was
+                given: an imported review from long ago is never "the most recent" because it came in last).
 
         Returns:
             What was undone, or None when there is no review to undo.
@@ -164,11 +165,13 @@ class Store(StoreExtras):
             where, args = ("WHERE id = ?", (review_id,)) if review_id is not None else ("", ())
             row = self._conn.execute(
                 "SELECT id, key, rating, reviewed_at, state_before, marks_before FROM reviews "
-                f"{where} ORDER BY id DESC LIMIT 1", args).fetchone()
+                f"{where} ORDER BY reviewed_at DESC, id DESC LIMIT 1", args).fetchone()
             if row is None:
                 return None
             rid, key, rating, at, state_text, marks_text = row
-            later = self._conn.execute("SELECT COUNT(*) FROM reviews WHERE key = ? AND id > ?", (key, rid))
+            later = self._conn.execute(  # a later review of the card (by time: imports come in out of order)
+                "SELECT COUNT(*) FROM reviews WHERE key = ? AND (reviewed_at > ? OR (reviewed_at = ? AND id > ?))",
+                (key, at, at, rid))
             if later.fetchone()[0]:
                 raise UndoRefused(_("{key} was reviewed again after that answer; undo the later review first")
                                   .format(key=key))

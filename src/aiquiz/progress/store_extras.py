@@ -35,18 +35,10 @@ class StoreExtras(Database):
                                         (stamp(adopted_at), reviews, json.dumps(data, sort_keys=True)))
         return int(cursor.lastrowid or 0)
 
-    def revert_parameter_set(self) -> int | None:
-        """Stop using the parameter set in use (the previous one, or the defaults, applies again).
-
-        Returns:
-            The id of the set reverted, or None when the defaults are already in use.
-        """
+    def revert_parameter_set(self, set_id: int) -> None:
+        """Mark parameter set `set_id` reverted (the one before it of its scope, or the defaults, apply again)."""
         with _translated(self.path, self.timeout), self._transaction():
-            row = self._conn.execute("SELECT MAX(id) FROM parameters WHERE reverted = 0").fetchone()
-            if row[0] is None:
-                return None
-            self._conn.execute("UPDATE parameters SET reverted = 1 WHERE id = ?", (row[0],))
-        return int(row[0])
+            self._conn.execute("UPDATE parameters SET reverted = 1 WHERE id = ?", (set_id,))
 
     # --- marks -----------------------------------------------------------------------------------
 

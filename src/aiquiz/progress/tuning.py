@@ -102,8 +102,10 @@ def optimize(store: Store, settings: Settings, now: datetime, *, deck: str | Non
     record = outcome.record()
     if record is None:
         return Optimized(outcome, scope, None, 0)
-    sid = store.add_parameter_set({**record.to_dict(), "scope": scope}, now, record.reviews)
-    return Optimized(outcome, scope, sid, rebuild(store, settings, [e.key for e in log]))
+    with store.batch():  # the set and the cards rescheduled under it: both, or neither
+        sid = store.add_parameter_set({**record.to_dict(), "scope": scope}, now, record.reviews)
+        rebuilt = rebuild(store, settings, [e.key for e in log])
+    return Optimized(outcome, scope, sid, rebuilt)
 
 
 def rebuild(store: Store, settings: Settings, keys: list[str] | None = None) -> int:
@@ -113,14 +115,25 @@ def rebuild(store: Store, settings: Settings, keys: list[str] | None = None) -> 
     return store.rebuild(chosen, replay)
 
 
-def revert(store: Store, settings: Settings) -> tuple[int | None, int]:
-    """Go back one parameter set (the previous one, or the defaults) and rebuild the cards.
+def revert(store: Store, settings: Settings, deck: str | None = None) -> tuple[int | None, int]:
+    """Go back one parameter set of a scope (the previous one, or the defaults) and rebuild the cards, in
+    one transaction.
+
+    Args:
+        deck: Revert this deck's own set (None: the set for all decks).
 
     Returns:
-        (the id of the set reverted or None when the defaults were in use, cards rebuilt).
+        (the id of the set reverted or None when the scope's defaults were in use, cards rebuilt).
     """
-    sid = store.revert_parameter_set()
-    return sid, 0 if sid is None else rebuild(store, settings)
+    scope = deck or GLOBAL
+    live = [s for s in parameter_sets(store) if s.scope == scope and not s.reverted]
+    if not live:
+        return None, 0
+    with store.batch():
+        store.revert_parameter_set(live[-1].id)
+        rebuilt = rebuild(store, settings, None if scope == GLOBAL else
+                          [k for k in store.reviewed_keys() if deck_of(k) == scope])
+    return live[-1].id, rebuilt
 
 
 def refit_due(store: Store, settings: Settings) -> bool:
