@@ -145,3 +145,20 @@ def test_settings_from_rows_and_per_deck_values() -> None:
 def test_bad_setting_values_name_the_allowed_range(name: str, value: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_value(name, value)
+
+
+def test_stats_count_study_days_and_leave_suspended_cards_out_of_due() -> None:
+    from aiquiz.progress.records import ReviewRecord
+    from aiquiz.progress.scheduler import Phase
+    from aiquiz.progress.stats import compute_stats
+
+    decks, picked = picked_daily()
+    now = datetime(2026, 12, 2, 2, 30, tzinfo=timezone.utc)  # 02:30: still the study day of 1 December
+    memories = {p.key: review(None, p.key, Rating.AGAIN, now - timedelta(hours=2)) for p in picked[:3]}
+    log = [ReviewRecord(i, p.key, 1, Rating.AGAIN, now - timedelta(hours=2), None, Phase.NEW)
+           for i, p in enumerate(picked[:3])]
+    stats = compute_stats(decks, memories, log, now, hidden=frozenset({picked[0].key}), day_starts_at=4)
+    assert stats.decks[0].due == 2 and stats.reviews_today == 1 * 3 and stats.streak == 1
+    assert stats.forecast[0] == (datetime(2026, 12, 1).date(), 2)
+    calendar = compute_stats(decks, memories, log, now)
+    assert calendar.decks[0].due == 3 and calendar.forecast[0][0] == datetime(2026, 12, 2).date()

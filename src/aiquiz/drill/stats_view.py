@@ -15,6 +15,8 @@ from rich.text import Text
 
 from aiquiz.i18n import N_, _, ngettext
 from aiquiz.model import Deck
+from aiquiz.progress.history import hidden
+from aiquiz.progress.settings import from_rows
 from aiquiz.progress.stats import Stats, compute_stats
 from aiquiz.progress.store import Store
 
@@ -33,7 +35,9 @@ def load_stats(decks: Sequence[Deck], path: Path, now: datetime) -> Stats:
     if not path.exists():
         return compute_stats(decks, {}, [], now)
     with Store.open(path) as store:
-        return compute_stats(decks, store.memories(), store.reviews(), now)
+        settings = from_rows(store.setting_rows())
+        return compute_stats(decks, store.memories(), store.reviews(), now, hidden(store.marks(), now),
+                             settings.day_starts_at)
 
 
 def deck_table(stats: Stats) -> Table:

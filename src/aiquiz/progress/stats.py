@@ -43,24 +43,25 @@ class Stats:
     removed: tuple[str, ...]
 
 
-def deck_counts(deck: Deck, memories: Mapping[str, Memory], now: datetime) -> DeckCounts:
-    """The new / learning / due / mature counts of one deck at `now`."""
-    states = [memories.get(card_key(deck.id, c.id)) for c in deck.cards]
-    studied = [m for m in states if m is not None]
+def deck_counts(deck: Deck, memories: Mapping[str, Memory], now: datetime,
+                hidden: frozenset[str] = frozenset()) -> DeckCounts:
+    """The new / learning / due / mature counts of one deck at `now` (suspended or buried cards: not due)."""
+    keys = [card_key(deck.id, c.id) for c in deck.cards]
+    studied = [(k, m) for k in keys if (m := memories.get(k)) is not None]
     return DeckCounts(
-        deck=deck.id, total=len(states), new=len(states) - len(studied),
-        learning=sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for m in studied),
-        due=sum(m.due <= now for m in studied), mature=sum(m.mature for m in studied))
+        deck=deck.id, total=len(keys), new=len(keys) - len(studied),
+        learning=sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for _, m in studied),
+        due=sum(m.due <= now and k not in hidden for k, m in studied), mature=sum(m.mature for _, m in studied))
 
 
-def local_day(when: datetime, now: datetime) -> date:
-    """The calendar day of `when` in the time zone of `now`."""
-    return when.astimezone(now.tzinfo).date()
+def local_day(when: datetime, now: datetime, day_starts_at: int = 0) -> date:
+    """The study day of `when` in the time zone of `now` (a day starting at `day_starts_at` o'clock)."""
+    return (when.astimezone(now.tzinfo) - timedelta(hours=day_starts_at)).date()
 
 
-def reviews_on(reviews: Iterable[ReviewRecord], day: date, now: datetime) -> int:
-    """How many reviews were given on a local day."""
-    return sum(local_day(r.at, now) == day for r in reviews)
+def reviews_on(reviews: Iterable[ReviewRecord], day: date, now: datetime, day_starts_at: int = 0) -> int:
+    """How many reviews were given on a study day."""
+    return sum(local_day(r.at, now, day_starts_at) == day for r in reviews)
 
 
 def retention(reviews: Iterable[ReviewRecord], now: datetime,
@@ -77,21 +78,22 @@ def retention(reviews: Iterable[ReviewRecord], now: datetime,
     return sum(r.rating is not Rating.AGAIN for r in counted) / len(counted), len(counted)
 
 
-def forecast(memories: Iterable[Memory], now: datetime, days: int = FORECAST_DAYS) -> tuple[tuple[date, int], ...]:
-    """Cards due on each of the next `days` local days; today's count includes overdue cards."""
-    today = now.date()
+def forecast(memories: Iterable[Memory], now: datetime, days: int = FORECAST_DAYS,
+             day_starts_at: int = 0) -> tuple[tuple[date, int], ...]:
+    """Cards due on each of the next `days` study days; today's count includes overdue cards."""
+    today = local_day(now, now, day_starts_at)
     counts = {today + timedelta(days=i): 0 for i in range(days)}
     for memory in memories:
-        day = max(local_day(memory.due, now), today)
+        day = max(local_day(memory.due, now, day_starts_at), today)
         if day in counts:
             counts[day] += 1
     return tuple(counts.items())
 
 
-def streak(reviews: Iterable[ReviewRecord], now: datetime) -> int:
-    """Consecutive local days with at least one review, ending today (or yesterday, if none yet today)."""
-    days = {local_day(r.at, now) for r in reviews}
-    day = now.date()
+def streak(reviews: Iterable[ReviewRecord], now: datetime, day_starts_at: int = 0) -> int:
+    """Consecutive study days with at least one review, ending today (or yesterday, if none yet today)."""
+    days = {local_day(r.at, now, day_starts_at) for r in reviews}
+    day = local_day(now, now, day_starts_at)
     if day not in days:
         day -= timedelta(days=1)
     count = 0
@@ -101,7 +103,7 @@ def streak(reviews: Iterable[ReviewRecord], now: datetime) -> int:
 
 
 def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews: Sequence[ReviewRecord],
-                  now: datetime) -> Stats:
+                  now: datetime, hidden: frozenset[str] = frozenset(), day_starts_at: int = 0) -> Stats:
     """Every number of `aiquiz stats`, for the loaded decks.
 
     Args:
@@ -109,6 +111,8 @@ def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews
         memories: Every stored card state, by key.
         reviews: The review log.
         now: The current time, in the learner's time zone.
+        hidden: Suspended cards and cards buried past `now` (never counted as due).
+        day_starts_at: The hour a study day starts (the learner's `day-starts-at`; 0: calendar days).
 
     Returns:
         Per-deck counts, reviews today, 30-day retention, a 14-day forecast, the streak, and the stored
@@ -117,11 +121,13 @@ def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews
     ids = {d.id for d in decks}
     mine = [r for r in reviews if r.key.split("/", 1)[0] in ids]
     keys = {card_key(d.id, c.id) for d in decks for c in d.cards}
-    kept = [m for k, m in memories.items() if k in keys]
+    kept = [m for k, m in memories.items() if k in keys and k not in hidden]
     rate, counted = retention(mine, now)
-    return Stats(decks=tuple(deck_counts(d, memories, now) for d in decks),
-                 reviews_today=reviews_on(mine, now.date(), now), retention=rate, retention_reviews=counted,
-                 forecast=forecast(kept, now), streak=streak(mine, now), removed=orphans(memories, decks))
+    today = local_day(now, now, day_starts_at)
+    return Stats(decks=tuple(deck_counts(d, memories, now, hidden) for d in decks),
+                 reviews_today=reviews_on(mine, today, now, day_starts_at), retention=rate,
+                 retention_reviews=counted, forecast=forecast(kept, now, day_starts_at=day_starts_at),
+                 streak=streak(mine, now, day_starts_at), removed=orphans(memories, decks))
 
 
 def orphans(stored: Iterable[str], decks: Sequence[Deck]) -> tuple[str, ...]:
