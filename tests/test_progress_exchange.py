@@ -153,7 +153,18 @@ def _bad_files(folder: Path, sample_path: Path) -> dict[str, tuple[Path, str]]:
         for _ in range(80):
             entry.write(bytes(1 << 20))  # 80 MiB of zeros, about 80 KiB packed
     (folder / "bomb.apkg").write_bytes(bomb.getvalue())
+    with zipfile.ZipFile(real) as zf:  # a review dated past the year 9999 on a real card
+        entries = {name: zf.read(name) for name in zf.namelist()}
+    collection = folder / "impossible.anki2"
+    collection.write_bytes(entries["collection.anki2"])
+    conn = sqlite3.connect(collection)
+    card = conn.execute("SELECT id FROM cards LIMIT 1").fetchone()[0]
+    conn.execute("INSERT INTO revlog VALUES (999999999999999, ?, 0, 3, 1, 0, 2500, 1000, 1)", (card,))
+    conn.commit()
+    conn.close()
+    entries["collection.anki2"] = collection.read_bytes()
     return {
+        "impossible review": (_zip(folder / "impossible.apkg", entries), "a review Anki could not have written"),
         "not a zip": (folder / "text.apkg", "not a zip file"),
         "truncated": (folder / "truncated.apkg", "not a zip file"),
         "zip bomb": (folder / "bomb.apkg", "possible zip bomb"),
@@ -179,7 +190,7 @@ def test_bad_files_get_one_line_and_exit_1_and_never_a_write(tmp_path, sample_pa
             read_package(path, [])
         assert str(raised.value).startswith(f"cannot import {path}: ") and message in str(raised.value), what
         assert "\n" not in str(raised.value)
-    for what in ("zip bomb",):  # the command: one line, exit 1, the store untouched
+    for what in ("zip bomb", "impossible review"):  # the command: one line, exit 1, the store untouched
         path, message = cases[what]
         result = cli("import", str(path), str(sample_path), "--store", str(store))
         lines = result.stderr.strip().splitlines()

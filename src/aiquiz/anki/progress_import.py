@@ -161,6 +161,8 @@ def read_package(path: Path, decks: Sequence[Deck], limits: Limits = Limits()) -
                 scheduling = package.has_scheduling()
             except sqlite3.DatabaseError as err:
                 raise PackageError(f"its collection is damaged or truncated ({err})") from None
+            except (OverflowError, TypeError, ValueError) as err:  # a row of impossible values
+                raise PackageError(f"its collection holds a review Anki could not have written ({err})") from None
             return PackageRead(Path(path), package.format, matched, scheduling)
     except PackageError as err:
         raise PackageError(f"cannot import {path}: {err}") from None

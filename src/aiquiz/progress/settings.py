@@ -42,12 +42,12 @@ class Setting:
     def allowed(self) -> str:
         """The allowed values, as an error message names them."""
         if self.type is bool:
-            return _("true or false")
+            return _("either true or false")
         if self.choices:
             return _(" or ").join(self.choices)
-        text = (_("a whole number from {low:g} to {high:g}") if self.type is int
-                else _("a number from {low:g} to {high:g}"))
-        return text.format(low=self.low, high=self.high)
+        if self.type is int:
+            return _("a whole number from {low} to {high}").format(low=int(self.low or 0), high=int(self.high or 0))
+        return _("a number from {low:g} to {high:g}").format(low=self.low, high=self.high)
 
 
 SETTINGS: tuple[Setting, ...] = (
