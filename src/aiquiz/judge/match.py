@@ -7,6 +7,7 @@ never a near miss: when either side holds one, only the same value counts (see `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,7 +15,7 @@ from enum import StrEnum
 from rapidfuzz.distance import OSA
 
 from aiquiz.judge.diff import Segment, char_diff
-from aiquiz.judge.numbers import has_number
+from aiquiz.judge.numbers import MARK, has_number
 from aiquiz.judge.text import comparable, is_cjk
 
 MIN_NEAR_LATIN = 4  # shorter words must be exact: one edit in "cat" gives "bat"
@@ -51,14 +52,17 @@ class Verdict:
         return self.match in (Match.EXACT, Match.NEAR)
 
 
+_NUMBER_TOKEN = re.compile(f"{MARK}[^{MARK}]*{MARK}")
+
+
 def allowed_edits(expected: str) -> int:
     """How many edits a near miss of `expected` (in comparable form) may have.
 
     Latin: none below 4 letters, one up to 8, two beyond. Chinese: one per four characters (len // 4).
-    Text with a number: none.
+    Numbers are never near: only the words around them are counted (a number alone: no edits).
     """
     if has_number(expected):
-        return 0
+        expected = _NUMBER_TOKEN.sub("", expected)
     if is_cjk(expected):
         return len(expected) // CJK_CHARS_PER_EDIT
     if len(expected) < MIN_NEAR_LATIN:
@@ -69,8 +73,8 @@ def allowed_edits(expected: str) -> int:
 def edits(typed: str, expected: str) -> int | None:
     """The edits from `typed` to `expected` (both comparable) if within `allowed_edits`, else None."""
     limit = allowed_edits(expected)
-    if limit == 0 or has_number(typed):
-        return 0 if typed == expected else None
+    if limit == 0 or _NUMBER_TOKEN.findall(typed) != _NUMBER_TOKEN.findall(expected):
+        return 0 if typed == expected else None  # a different number is wrong, never a near miss
     distance = OSA.distance(typed, expected, score_cutoff=limit)
     return distance if distance <= limit else None
 
