@@ -153,7 +153,7 @@ def test_stats_count_study_days_and_leave_suspended_cards_out_of_due() -> None:
     from aiquiz.progress.stats import compute_stats
 
     decks, picked = picked_daily()
-    now = datetime(2026, 12, 2, 2, 30, tzinfo=timezone.utc)  # 02:30: still the study day of 1 December
+    now = datetime(2026, 12, 2, 2, 30, tzinfo=UTC)  # 02:30: still the study day of 1 December
     memories = {p.key: review(None, p.key, Rating.AGAIN, now - timedelta(hours=2)) for p in picked[:3]}
     log = [ReviewRecord(i, p.key, 1, Rating.AGAIN, now - timedelta(hours=2), None, Phase.NEW)
            for i, p in enumerate(picked[:3])]
