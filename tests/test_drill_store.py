@@ -285,3 +285,18 @@ def test_store_path_option_then_aiquiz_home_then_user_data(tmp_path: Path) -> No
     assert store_path(None, {"AIQUIZ_HOME": str(tmp_path)}) == tmp_path / STORE_NAME
     default = store_path(None, {})
     assert default.name == STORE_NAME and "aiquiz" in str(default.parent)
+
+
+def test_drills_creating_one_new_store_at_once_never_refuse_it(tmp_path: Path) -> None:
+    """Creating a store is one step (written aside, then linked in place): a second drill starting at the
+    same moment never sees an empty file it would refuse as not a store."""
+    script = ("import sys, pathlib\nfrom aiquiz.progress.store import Store\n"
+              "for i in range(15):\n    Store.open(pathlib.Path(sys.argv[1]) / f's{i}.sqlite3').close()\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert all(p.returncode == 0 for p in procs), errors
+    for i in range(15):
+        with Store.open(tmp_path / f"s{i}.sqlite3") as store:
+            assert store.version == SCHEMA_VERSION
+    assert not list(tmp_path.glob(".*.new"))

@@ -200,7 +200,10 @@ def unsuspend(key: KeyArg, store: StoreOpt = None, lang: UiLangOpt = None) -> No
         from aiquiz.errors import AiquizError
         from aiquiz.progress.store import Store
 
-        with Store.open(_path(store)) as opened:
+        path = _path(store)
+        if not path.exists():
+            raise AiquizError(_("{key} is not suspended").format(key=key))
+        with Store.open(path) as opened:
             before = opened.change_marks(key, suspended=False)
         if not before.suspended:
             raise AiquizError(_("{key} is not suspended").format(key=key))
@@ -220,8 +223,14 @@ def flags(paths: PathsArg = None, store: StoreOpt = None,
 
         path = _path(store)
         if clear is not None:
-            with Store.open(path) as opened:
-                opened.change_marks(clear, flag=None, flagged_at=None)
+            from aiquiz.errors import AiquizError
+
+            before = None
+            if path.exists():
+                with Store.open(path) as opened:
+                    before = opened.change_marks(clear, flag=None, flagged_at=None)
+            if before is None or before.flag is None:
+                raise AiquizError(_("{key} has no flag").format(key=clear))
             typer.echo(_("Cleared the flag of {key}.").format(key=clear))
             return
         found = places(load(paths))

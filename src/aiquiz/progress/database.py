@@ -21,6 +21,7 @@ from aiquiz.i18n import _
 from aiquiz.progress.records import StoreCorrupt, StoreError, StoreLocked, StoreNotWritable, StoreTooNew
 
 STORE_NAME = "progress.sqlite3"
+APPLICATION_ID = 0x61697175  # "aiqu" in the SQLite header of stores this aiquiz creates
 DEFAULT_TIMEOUT = 10.0
 
 # Each entry upgrades the schema by one version; never edit a released entry, append a new one.
@@ -108,6 +109,8 @@ class Database:
         except OSError as err:
             raise StoreNotWritable(_("{path}: cannot create the store's folder ({reason})").format(
                 path=path.parent, reason=err.strerror)) from None
+        if not path.exists():
+            _create(path, timeout)
         if path.exists():
             _check_header(path)
             if not os.access(path, os.W_OK):
@@ -199,6 +202,32 @@ class Database:
         """The schema version of the open store."""
         with _translated(self.path, self.timeout):
             return self._version()
+
+def _create(path: Path, timeout: float) -> None:
+    """Make a new, empty store at `path` in one step: written under another name, then linked in place, so
+    no other process ever sees an empty file there (it would be refused as not a store). When another
+    process made the store first, theirs is kept."""
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        with _translated(path, timeout):
+            conn = sqlite3.connect(str(scratch), isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # writes the header: a real database
+            finally:
+                conn.close()
+        try:
+            os.link(scratch, path)
+        except FileExistsError:
+            pass  # another drill created it meanwhile: open theirs
+        except OSError as err:  # a file system without hard links: a plain rename (last writer wins)
+            try:
+                os.replace(scratch, path)
+            except OSError:
+                raise StoreNotWritable(_("{path}: cannot create the progress store ({reason})").format(
+                    path=path, reason=err.strerror)) from None
+    finally:
+        scratch.unlink(missing_ok=True)
+
 
 def _check_header(path: Path) -> None:
     """Refuse an existing file that is not an SQLite database, whatever its size (SQLite would take an
