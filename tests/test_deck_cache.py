@@ -271,7 +271,7 @@ def _mutate(text: str, data: st.DataObject) -> str:
 
 
 @given(deck_values, st.data())
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fast_path_gives_the_careful_readers_decks_and_errors(deck: Deck, data: st.DataObject) -> None:
     fast, careful = _both(_mutate(dump_deck(deck), data))
     assert fast == careful
