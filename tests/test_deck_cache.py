@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import tempfile
 from pathlib import Path
 
@@ -22,8 +23,8 @@ from aiquiz.dump import dump_deck
 from aiquiz.errors import DeckError
 from aiquiz.loader import cache as deck_cache
 from aiquiz.loader import load_decks, parse_deck
-from aiquiz.loader.cache import DeckCache, cache_dir, cache_disabled, content_hash, decode, encode
-from aiquiz.model import Deck
+from aiquiz.loader.cache import DeckCache, cache_dir, cache_disabled, content_hash, decode
+from aiquiz.model import Deck, index_deck
 
 from conftest import DECKS, FIXTURES, ROOT
 
@@ -152,11 +153,17 @@ class _Boom:
 def test_a_sound_entry_that_is_not_a_deck_is_refused(cached: tuple[DeckCache, str, bytes, Path]) -> None:
     """Even an entry with a correct header and hash can build nothing but aiquiz's deck model."""
     cache, name, digest, entry = cached
+    deck = cache.get(name, digest)
+    assert deck is not None
+    index = pickle.dumps(index_deck(deck).to_tuple(), protocol=5)
     for payload in (_Boom(), {"not": "a deck"}, [1, 2]):
-        blob = encode(payload, digest)  # type: ignore[arg-type]
+        blob = deck_cache.pack(index, pickle.dumps(payload, protocol=5), digest)
         entry.write_bytes(blob)
         assert decode(blob, digest) is None
         assert cache.get(name, digest) is None
+    for hostile in (_Boom(), ("deck", 1, (), ()), [1, 2], ("deck", 1, ("a",), (), (), (), ())):
+        entry.write_bytes(deck_cache.pack(pickle.dumps(hostile, protocol=5), pickle.dumps(deck, protocol=5), digest))
+        assert cache.get_entry(name, digest) is None  # an index that is not an index's plain tuples
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file ownership")

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, TypeVar
 
 import typer
 
 from aiquiz.i18n import _, from_environment, set_language
 
 if TYPE_CHECKING:
+    from aiquiz.loader.library import Library
     from aiquiz.model import Deck
 
+T = TypeVar("T")
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
@@ -87,10 +89,24 @@ def load(paths: list[Path] | None) -> list[Deck]:
     The cache (`aiquiz.loader.cache`) is skipped when AIQUIZ_NO_CACHE is set (the global `--no-cache`
     option sets it); AIQUIZ_CACHE_DIR moves it.
     """
-    import gc
-    import os
-
     from aiquiz.loader import load_decks
+
+    return _loading(lambda cache, progress, files: load_decks(files, progress=progress, cache=cache), paths)
+
+
+def load_library(paths: list[Path] | None) -> Library:
+    """Load the decks a command works on lazily (inside `_errors()`): every deck's index from the cache,
+    a deck's cards only when the command asks for them (`aiquiz.loader.library`)."""
+    from aiquiz.loader.library import load_library as load_lazily
+
+    return _loading(lambda cache, progress, files: load_lazily(files, progress=progress, cache=cache), paths)
+
+
+def _loading(how: Callable[[Any, Any, list[Path]], T], paths: list[Path] | None) -> T:
+    """Run a deck loader `how(cache, progress, files)` with the cache settings, the progress line and the
+    collector paused."""
+    import gc
+
     from aiquiz.loader.cache import DeckCache, cache_dir, cache_disabled
     from aiquiz.locate import deck_paths
 
@@ -101,7 +117,7 @@ def load(paths: list[Path] | None) -> list[Deck]:
     gc.disable()
     try:
         cache = None if cache_disabled(os.environ) else DeckCache(cache_dir(os.environ))
-        decks = load_decks(deck_paths(paths), progress=_progress if sys.stderr.isatty() else None, cache=cache)
+        decks = how(cache, _progress if sys.stderr.isatty() else None, deck_paths(paths))
     finally:
         gc.freeze()
         gc.enable()

@@ -14,7 +14,18 @@ from typing import Annotated, Any, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import DeckOpt, PathsArg, StoreOpt, StudyLangOpt, TagOpt, UiLangOpt, _errors, interface, load
+from aiquiz.cli_common import (
+    DeckOpt,
+    PathsArg,
+    StoreOpt,
+    StudyLangOpt,
+    TagOpt,
+    UiLangOpt,
+    _errors,
+    interface,
+    load,
+    load_library,
+)
 from aiquiz.i18n import _
 
 KeyArg = Annotated[str, typer.Argument(help="The card: deck/card, e.g. devday-2024/agent-definition.",
@@ -62,15 +73,15 @@ def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
         from aiquiz.errors import UsageError
         from aiquiz.model import LangMode
         from aiquiz.progress.scheduler import RETENTION_RANGE
-        from aiquiz.select import Filters, select_cards
+        from aiquiz.select import Filters, select_refs
 
         if retention is not None and not RETENTION_RANGE[0] <= retention <= RETENTION_RANGE[1]:
             raise UsageError(_("--retention must be between {low} and {high}, not {value}").format(
                 low=RETENTION_RANGE[0], high=RETENTION_RANGE[1], value=retention))
         options = DrillOptions(LangMode(lang), 10**9 if new is None else new, limit, cram, retention)
-        decks = load(paths)
-        picked = select_cards(decks, Filters(decks=tuple(deck or ()), tags=tuple(tag or ())))
-        code = drill_in_terminal(decks, picked, options, _path(store), clock=_now)
+        library = load_library(paths)
+        picked = select_refs(library.indexes, Filters(decks=tuple(deck or ()), tags=tuple(tag or ())))
+        code = drill_in_terminal(library, picked, options, _path(store), clock=_now)
     raise typer.Exit(code)
 
 
@@ -83,7 +94,7 @@ def stats(paths: PathsArg = None, store: StoreOpt = None, lang: UiLangOpt = None
         from aiquiz.drill.stats_view import load_stats, render_stats
 
         path = _path(store)
-        Console(highlight=False).print(render_stats(load_stats(load(paths), path, _now())))
+        Console(highlight=False).print(render_stats(load_stats(load_library(paths).indexes, path, _now())))
         typer.echo(_("Progress store: {path}").format(path=path))
 
 
@@ -116,7 +127,7 @@ def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: Stud
         from aiquiz.progress.history import card_history
         from aiquiz.progress.store import Store
 
-        found = places(load(paths))
+        found = places(load_library(paths).decks_for(key))  # only the deck the key names is read
         path = _path(store)
         if not path.exists():
             if key not in found:

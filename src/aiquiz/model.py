@@ -264,3 +264,58 @@ def cloze_render(text: str, hide: int | None = None, blank: str = "[...]", revea
         return f"[{hint}]" if hint else blank
 
     return CLOZE_GAP.sub(one, text)
+
+
+Passage = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class DeckIndex:
+    """What choosing, queueing and counting cards need of a deck, as plain values (no card text).
+
+    The compiled deck cache stores it beside each deck, so commands that need only keys, tags and cited
+    passages (stats, the drill's queue) do not materialize every card. Per card, in file order: its id, kind
+    (a `Kind` value), tags, difficulty and cited passages (source id, anchor; empty when it cites none).
+    """
+
+    id: str
+    sources: int
+    cards: tuple[str, ...]
+    kinds: tuple[str, ...]
+    tags: tuple[tuple[str, ...], ...]
+    difficulties: tuple[int | None, ...]
+    passages: tuple[tuple[Passage, ...], ...]
+    path: str = field(default="", compare=False)
+
+    def keys(self) -> list[str]:
+        """The key `<deck id>/<card id>` of every card, in file order."""
+        prefix = self.id + "/"
+        return [prefix + c for c in self.cards]
+
+    def to_tuple(self) -> tuple[object, ...]:
+        """The index as plain tuples and strings (what the cache stores); `from_tuple` reads it back."""
+        return (self.id, self.sources, self.cards, self.kinds, self.tags, self.difficulties, self.passages)
+
+    @classmethod
+    def from_tuple(cls, value: tuple[object, ...], path: str) -> DeckIndex:
+        """The index `to_tuple` gave (for deck file `path`)."""
+        id_, sources, cards, kinds, tags, difficulties, passages = value
+        return cls(id_, sources, cards, kinds, tags, difficulties, passages, path)  # type: ignore[arg-type]
+
+
+def cited_passages(deck: Deck, card: Card) -> tuple[Passage, ...]:
+    """The passages (source id, anchor) a card cites: a citation without a source takes the deck's only one."""
+    if not card.cite:
+        return ()
+    default = deck.sources[0].id if len(deck.sources) == 1 else None
+    return tuple((c.source or default or "", c.anchor.strip()) for c in card.cite
+                 if c.anchor and (c.source or default))
+
+
+def index_deck(deck: Deck) -> DeckIndex:
+    """The index of a deck (see `DeckIndex`)."""
+    cards = deck.cards
+    return DeckIndex(id=deck.id, sources=len(deck.sources), cards=tuple(c.id for c in cards),
+                     kinds=tuple(str(c.kind.value) for c in cards), tags=tuple(c.tags for c in cards),
+                     difficulties=tuple(c.difficulty for c in cards),
+                     passages=tuple(cited_passages(deck, c) for c in cards), path=deck.path)

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from aiquiz.errors import UsageError
 from aiquiz.i18n import _
-from aiquiz.model import AnyCard, Deck, Kind
+from aiquiz.model import AnyCard, Deck, DeckIndex, Kind
 
 T = TypeVar("T")
 
@@ -26,6 +26,30 @@ class Picked:
     def key(self) -> str:
         """The stable identity of the card across rewordings: `<deck id>/<card id>` (computed once)."""
         return card_key(self.deck.id, self.card.id)
+
+    @property
+    def deck_id(self) -> str:
+        """The id of the card's deck."""
+        return self.deck.id
+
+    @property
+    def comparing(self) -> bool:
+        """True when the card's deck draws on several interviews (its cards compare them)."""
+        return len(self.deck.sources) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A selected card as the drill's queue sees it (no text): its key, its deck's id, and whether its deck
+    draws on several interviews. `select_refs` makes them from deck indexes; the same as `Picked` for the
+    queue."""
+
+    key: str
+    deck_id: str
+    comparing: bool
+
+
+Selected = Picked | Ref
 
 
 def card_key(deck_id: str, card_id: str) -> str:
@@ -55,6 +79,13 @@ class Filters:
         return "; ".join(parts) or "no filters"
 
 
+def _check_decks(known: set[str], filters: Filters) -> None:
+    unknown = [d for d in filters.decks if d not in known]
+    if unknown:
+        raise UsageError(_("no deck with id {ids} (loaded: {known})").format(ids=", ".join(unknown),
+                                                                              known=", ".join(sorted(known))))
+
+
 def select_cards(decks: Sequence[Deck], filters: Filters = Filters()) -> list[Picked]:
     """The cards of `decks` that pass `filters`, in deck-file order.
 
@@ -63,11 +94,7 @@ def select_cards(decks: Sequence[Deck], filters: Filters = Filters()) -> list[Pi
     Raises:
         UsageError: a deck id in the filter is not among the loaded decks.
     """
-    known = {d.id for d in decks}
-    unknown = [d for d in filters.decks if d not in known]
-    if unknown:
-        raise UsageError(_("no deck with id {ids} (loaded: {known})").format(ids=", ".join(unknown),
-                                                                              known=", ".join(sorted(known))))
+    _check_decks({d.id for d in decks}, filters)
     out: list[Picked] = []
     for deck in decks:
         if filters.decks and deck.id not in filters.decks:
@@ -81,6 +108,33 @@ def select_cards(decks: Sequence[Deck], filters: Filters = Filters()) -> list[Pi
                 continue
             out.append(Picked(deck, card))
     return out
+
+
+def select_refs(indexes: Sequence[DeckIndex], filters: Filters = Filters()) -> list[Ref]:
+    """The cards `select_cards` would pick from the decks of these indexes, as `Ref`s, in the same order.
+
+    Raises:
+        UsageError: a deck id in the filter is not among the loaded decks.
+    """
+    _check_decks({d.id for d in indexes}, filters)
+    tags = set(filters.tags)
+    out: list[Ref] = []
+    for index in indexes:
+        if filters.decks and index.id not in filters.decks:
+            continue
+        comparing = index.sources > 1
+        keep = [not ((tags and not tags.intersection(t)) or (filters.kinds and k not in filters.kinds)
+                     or (filters.difficulties and d not in filters.difficulties))
+                for t, k, d in zip(index.tags, index.kinds, index.difficulties, strict=True)]
+        out.extend(Ref(key, index.id, comparing) for key, wanted in zip(index.keys(), keep, strict=True) if wanted)
+    return out
+
+
+def deck_keys(deck: Deck | DeckIndex) -> list[str]:
+    """The key of every card of a deck (or of a deck's index), in file order."""
+    if isinstance(deck, DeckIndex):
+        return deck.keys()
+    return [card_key(deck.id, c.id) for c in deck.cards]
 
 
 def sample(items: Sequence[T], count: int | None, seed: int | str) -> list[T]:

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from aiquiz.drill import session
 from aiquiz.drill.grading import Judgement, Reply, judge
-from aiquiz.model import Deck, LangMode
+from aiquiz.loader.library import Library
+from aiquiz.model import Deck, DeckIndex, LangMode
 from aiquiz.progress import history, tuning
 from aiquiz.progress.days import allowance, next_day_start
 from aiquiz.progress.records import LeechRule, Recorded, Undone, UndoRefused
@@ -25,7 +26,7 @@ from aiquiz.progress.scheduler import Memory, Parameters, Rating
 from aiquiz.progress.settings import LeechAction, Settings
 from aiquiz.progress.stats import orphans
 from aiquiz.progress.store import Store
-from aiquiz.select import Picked
+from aiquiz.select import Picked, Selected
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ class _Loop:
     parameters: Callable[[str], Parameters | None] = lambda key: None
 
 
-def plan_day(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, settings: Settings, now: datetime,
-             options: DrillOptions) -> session.Plan:
+def plan_day(decks: Sequence[Deck | DeckIndex], picked: Sequence[Selected], store: Store, settings: Settings,
+             now: datetime, options: DrillOptions) -> session.Plan:
     """The session's queue under the day's limits, marks and related-card burying."""
     marks = store.marks()
     today = history.today(store, now, settings.day_starts_at)
@@ -127,14 +128,15 @@ def plan_day(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, sett
     return session.build_queue(picked, store.schedules(), now, day, options.new, options.limit, options.cram)
 
 
-def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui: DrillUI,
+def run_drill(decks: Sequence[Deck] | Library, picked: Sequence[Selected], store: Store, ui: DrillUI,
               clock: Callable[[], datetime], options: DrillOptions = DrillOptions(),
               settings: Settings = Settings()) -> DrillResult:
     """Drill the selected cards until the queue is empty, the learner quits, or Ctrl-C.
 
     Args:
-        decks: Every loaded deck (to report stored cards that were removed from them, and related cards).
-        picked: The selected cards.
+        decks: Every loaded deck, or the run's `Library` (to report stored cards that were removed from them,
+            related cards, and the text of the cards shown: a library reads only the decks shown).
+        picked: The selected cards (`Picked`, or `Ref`s of the library's decks).
         store: The open progress store; each answer is committed before the next card shows.
         ui: The screen.
         clock: The current time (timezone-aware), read at the start, per card and at the end.
@@ -147,13 +149,14 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
     Raises:
         StoreError: the store could not be read or an answer could not be committed.
     """
-    removed = orphans(store.schedules(), decks)
+    library = decks if isinstance(decks, Library) else Library.of(decks)
+    removed = orphans(store.schedules(), library.indexes)
     if removed:
         ui.notice_removed(removed)
     now = clock()
-    plan = plan_day(decks, picked, store, settings, now, options)
+    plan = plan_day(library.indexes, picked, store, settings, now, options)
     loop = _Loop(session.start(plan.queue, now), parameters=tuning.parameters_for(tuning.parameters_in_use(store)))
-    by_key = {p.key: p for p in picked}
+    by_key = _Cards(library, picked)
     interrupted = False
     try:
         while _step(loop, by_key, store, ui, clock, options, settings, plan):
@@ -168,7 +171,23 @@ def run_drill(decks: Sequence[Deck], picked: Sequence[Picked], store: Store, ui:
                        new_left=sum(q.new for q in loop.state.queue))
 
 
-def _step(loop: _Loop, by_key: dict[str, Picked], store: Store, ui: DrillUI, clock: Callable[[], datetime],
+class _Cards:
+    """The `Picked` card of a queued key: as selected, or read from the library when first shown."""
+
+    def __init__(self, library: Library, picked: Sequence[Selected]) -> None:
+        self._library = library
+        self._known = {p.key: p for p in picked if isinstance(p, Picked)}
+
+    def __getitem__(self, key: str) -> Picked:
+        if key not in self._known:
+            found = self._library.find(key)
+            if found is None:
+                raise KeyError(key)
+            self._known[key] = Picked(*found)
+        return self._known[key]
+
+
+def _step(loop: _Loop, by_key: _Cards, store: Store, ui: DrillUI, clock: Callable[[], datetime],
           options: DrillOptions, settings: Settings, plan: session.Plan) -> bool:
     """Show one card and act on what the learner does; False when the drill is over."""
     item = session.current(loop.state, clock())

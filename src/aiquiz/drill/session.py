@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from aiquiz.progress.days import Allowance
 from aiquiz.progress.scheduler import Memory, Phase, Rating, Scheduled
-from aiquiz.select import Picked, shuffled
+from aiquiz.select import Selected, shuffled
 
 DEFAULT_NEW = 10
 LEARN_AHEAD = timedelta(minutes=20)
@@ -109,13 +109,13 @@ class Plan:
     new_last: bool = False
 
 
-def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Scheduled], now: datetime,
+def build_queue(picked: Sequence[Selected], memories: Mapping[str, Memory | Scheduled], now: datetime,
                 day: Day = UNLIMITED, new: int = DEFAULT_NEW, limit: int | None = None,
                 cram: bool = False) -> Plan:
     """The cards of a session, in the order they are shown.
 
     Args:
-        picked: The selected cards, in deck order.
+        picked: The selected cards (`Picked`, or `Ref`s: the same queue), in deck order.
         memories: The stored state of every studied card, by key.
         now: The session's start.
         day: The day's limits left, hidden cards, related cards and cards studied today.
@@ -154,13 +154,13 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Schedu
     reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW and keep(k)]
     shown_reviews = reviews[:day.allowance.reviews]
     # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
-    unseen = sorted((p for k, p in visible if k not in memories), key=lambda p: len(p.deck.sources) > 1)
+    unseen = sorted((p for k, p in visible if k not in memories), key=lambda p: p.comparing)
     wanted = min(max(new, 0), day.allowance.new)
     fresh: list[str] = []
     taken_by_deck: dict[str, int] = {}
     waiting = False  # a new card the day's (or a deck's) limit left out
     for p in unseen:
-        deck_left = day.allowance.new_for(p.deck.id) - taken_by_deck.get(p.deck.id, 0)
+        deck_left = day.allowance.new_for(p.deck_id) - taken_by_deck.get(p.deck_id, 0)
         if len(fresh) >= wanted or deck_left <= 0:
             if not waiting and len(fresh) < max(new, 0) and not day.related.get(p.key, _NONE) & taken:
                 waiting = True  # shown today but for the limit (a related card would wait anyway)
@@ -169,7 +169,7 @@ def build_queue(picked: Sequence[Picked], memories: Mapping[str, Memory | Schedu
             continue
         if keep(p.key):
             fresh.append(p.key)
-            taken_by_deck[p.deck.id] = taken_by_deck.get(p.deck.id, 0) + 1
+            taken_by_deck[p.deck_id] = taken_by_deck.get(p.deck_id, 0) + 1
     queue = [Queued(k, False) for k in learning + shown_reviews] + [Queued(k, True) for k in fresh]
     return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=waiting and not fresh,
                 reviews_capped=len(reviews) - len(shown_reviews), held_related=held,

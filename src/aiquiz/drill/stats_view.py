@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aiquiz.i18n import N_, _, ngettext
-from aiquiz.model import Deck
+from aiquiz.model import Deck, DeckIndex
 from aiquiz.progress.history import hidden
 from aiquiz.progress.settings import from_rows
 from aiquiz.progress.stats import Stats, compute_stats
@@ -26,7 +26,7 @@ MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("
           N_("Oct"), N_("Nov"), N_("Dec"))
 
 
-def load_stats(decks: Sequence[Deck], path: Path, now: datetime) -> Stats:
+def load_stats(decks: Sequence[Deck | DeckIndex], path: Path, now: datetime) -> Stats:
     """The stats of `decks` from the store at `path` (all cards new when there is no store yet).
 
     Raises:

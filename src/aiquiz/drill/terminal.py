@@ -27,11 +27,12 @@ from aiquiz.drill.grading import Judgement, Reply, choice_index, overrule, truef
 from aiquiz.drill.runner import Action, Control, DrillOptions, DrillResult, Shown, run_drill
 from aiquiz.errors import UsageError
 from aiquiz.i18n import _
+from aiquiz.loader.library import Library
 from aiquiz.model import ChoiceCard, ClozeCard, Deck, TrueFalseCard, cloze_gaps
 from aiquiz.progress.scheduler import Rating
 from aiquiz.progress.settings import from_rows
 from aiquiz.progress.store import Store
-from aiquiz.select import Picked
+from aiquiz.select import Selected
 
 QUIT = "q"
 EOF_KEY = "\x04"
@@ -277,14 +278,14 @@ def _stop_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def drill_in_terminal(decks: Sequence[Deck], picked: Sequence[Picked], options: DrillOptions, store_path: Path,
-                      clock: Callable[[], datetime], stdin: IO[str] | None = None,
+def drill_in_terminal(decks: Sequence[Deck] | Library, picked: Sequence[Selected], options: DrillOptions,
+                      store_path: Path, clock: Callable[[], datetime], stdin: IO[str] | None = None,
                       stdout: IO[str] | None = None) -> int:
     """Run a drill on this terminal (or on piped stdin/stdout) and print its summary.
 
     Args:
-        decks: Every loaded deck.
-        picked: The selected cards.
+        decks: Every loaded deck, or the run's library (see `run_drill`).
+        picked: The selected cards (`Picked` or `Ref`).
         options: Language, new cards, limit, cram, retention.
         store_path: The progress store file.
         clock: The current time (timezone-aware).

@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from aiquiz import model
-from aiquiz.model import Deck
+from aiquiz.model import Deck, DeckIndex, index_deck
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"AIQZDECK"
 NO_CACHE_ENV = "AIQUIZ_NO_CACHE"
 CACHE_DIR_ENV = "AIQUIZ_CACHE_DIR"
-_HEAD = struct.Struct(">8sH32s32sQ32s")  # magic, format, code fingerprint, content hash, payload size, payload hash
+# magic, format, code fingerprint, content hash, then the size and SHA-256 of the index and of the deck
+_HEAD = struct.Struct(">8sH32s32sQ32sQ32s")
 _ALLOWED = frozenset({"Deck", "Source", "Citation", "Text", "BasicCard", "ClozeCard", "ChoiceCard",
                       "TrueFalseCard"})
 # The modules whose source decides what a cached deck is: a change to any of them retires every entry.
@@ -53,6 +54,13 @@ class _ModelUnpickler(pickle.Unpickler):
         if module == "aiquiz.model" and name in _ALLOWED:
             return getattr(model, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a cached deck")
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """An unpickler for plain values (tuples, strings, numbers): it can build no class and call nothing."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a deck index")
 
 
 @cache
@@ -98,14 +106,16 @@ class DeckCache:
 
     def get(self, path: str, digest: bytes) -> Deck | None:
         """The cached deck of file `path` whose bytes hash to `digest`, or None when there is no sound entry."""
+        found = self.get_entry(path, digest)
+        return None if found is None else found.deck()
+
+    def get_entry(self, path: str, digest: bytes) -> Entry | None:
+        """The sound entry of file `path` whose bytes hash to `digest` (its index read, its deck not yet)."""
         try:
             blob = _read_own(self.entry(path, digest))
         except OSError:
             return None
-        deck = decode(blob, digest)
-        if deck is None:
-            return None
-        return deck if deck.path == path else dataclasses.replace(deck, path=path)
+        return Entry.decode(blob, digest, path)
 
     def put(self, path: str, digest: bytes, deck: Deck) -> None:
         """Store `deck` (parsed from bytes hashing to `digest`); a cache that cannot be written is skipped."""
@@ -121,30 +131,80 @@ class DeckCache:
             tmp.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A sound cache entry: the deck's index, read; the deck itself is unpickled only when asked for."""
+
+    index: DeckIndex
+    path: str
+    payload: memoryview = dataclasses.field(repr=False)
+    payload_hash: bytes = dataclasses.field(repr=False)
+
+    @classmethod
+    def decode(cls, blob: bytes, digest: bytes, path: str) -> Entry | None:
+        """The entry in `blob`, or None when its header, hashes or index are not as `encode` wrote them."""
+        if len(blob) < _HEAD.size:
+            return None
+        magic, form, code, content, index_size, index_hash, size, payload_hash = _HEAD.unpack_from(blob)
+        view = memoryview(blob)
+        if (magic, form, code, content) != (MAGIC, FORMAT, code_fingerprint(), digest):
+            return None
+        if _HEAD.size + index_size + size != len(blob):
+            return None
+        index_bytes = view[_HEAD.size:_HEAD.size + index_size]
+        if hashlib.sha256(index_bytes).digest() != index_hash:
+            return None
+        try:
+            value = _PlainUnpickler(io.BytesIO(index_bytes)).load()
+        except Exception:  # a sound hash over bytes we cannot read: written by another build; rebuild it
+            return None
+        index = _index(value, path)
+        if index is None:
+            return None
+        return cls(index, path, view[_HEAD.size + index_size:], payload_hash)
+
+    def deck(self) -> Deck | None:
+        """The deck, unpickled now (None when its bytes are not sound: the caller parses the file)."""
+        if hashlib.sha256(self.payload).digest() != self.payload_hash:
+            return None
+        try:
+            deck = _ModelUnpickler(io.BytesIO(self.payload)).load()
+        except Exception:
+            return None
+        if not isinstance(deck, Deck):
+            return None
+        return deck if deck.path == self.path or not self.path else dataclasses.replace(deck, path=self.path)
+
+
+def _index(value: object, path: str) -> DeckIndex | None:
+    """The index from its stored tuple, or None when the tuple does not have an index's shape."""
+    if not (isinstance(value, tuple) and len(value) == 7 and isinstance(value[0], str)
+            and isinstance(value[1], int) and all(isinstance(v, tuple) for v in value[2:])):
+        return None
+    if len({len(v) for v in value[2:]}) != 1:
+        return None
+    return DeckIndex.from_tuple(value, path)
+
+
 def encode(deck: Deck, digest: bytes) -> bytes:
-    """An entry's bytes: the header (magic, format, code fingerprint, content hash, size, hash) and the deck."""
-    payload = pickle.dumps(deck, protocol=5)
-    head = _HEAD.pack(MAGIC, FORMAT, code_fingerprint(), digest, len(payload), hashlib.sha256(payload).digest())
-    return head + payload
+    """An entry's bytes: the header (magic, format, code fingerprint, content hash, the index's and the deck's
+    sizes and hashes), the index (plain tuples) and the deck."""
+    return pack(pickle.dumps(index_deck(deck).to_tuple(), protocol=5), pickle.dumps(deck, protocol=5), digest)
 
 
-def decode(blob: bytes, digest: bytes) -> Deck | None:
+def pack(index: bytes, payload: bytes, digest: bytes) -> bytes:
+    """An entry's bytes from its pickled index and deck (`encode` is the way to write a deck)."""
+    head = _HEAD.pack(MAGIC, FORMAT, code_fingerprint(), digest, len(index), hashlib.sha256(index).digest(),
+                      len(payload), hashlib.sha256(payload).digest())
+    return head + index + payload
+
+
+def decode(blob: bytes, digest: bytes, path: str = "") -> Deck | None:
     """The deck in an entry's bytes, or None when anything about them is not as `encode` wrote them."""
-    if len(blob) < _HEAD.size:
+    found = Entry.decode(blob, digest, path)
+    if found is None:
         return None
-    magic, form, code, content, size, payload_hash = _HEAD.unpack_from(blob)
-    payload = memoryview(blob)[_HEAD.size:]
-    if (magic, form, code, content, size) != (MAGIC, FORMAT, code_fingerprint(), digest, len(payload)):
-        return None
-    if hashlib.sha256(payload).digest() != payload_hash:
-        return None
-    stream = io.BytesIO(blob)  # shares the bytes (no copy); the payload starts after the header
-    stream.seek(_HEAD.size)
-    try:
-        deck = _ModelUnpickler(stream).load()
-    except Exception:  # a sound hash over bytes we cannot read: written by another build; rebuild it
-        return None
-    return deck if isinstance(deck, Deck) else None
+    return found.deck()
 
 
 def _read_own(entry: Path) -> bytes:

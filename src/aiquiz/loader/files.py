@@ -75,19 +75,38 @@ def read_deck_file(path: Path, cache: DeckCache | None = None) -> Deck:
         DeckError: the file cannot be read or is not a valid deck.
     """
     name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > spec.MAX_FILE_BYTES:
-            raise DeckError.single(name, None, f"file is larger than {spec.MAX_FILE_BYTES // 2**20} MB "
-                                   f"({size} bytes); split it")
-        data = path.read_bytes()
-    except OSError as err:
-        raise DeckError.single(name, None, f"cannot read: {err.strerror or err}") from None
+    data = read_bytes(path)
     digest = content_hash(data) if cache is not None else b""
     if cache is not None:
         hit = cache.get(name, digest)
         if hit is not None:
             return hit
+    return parse_bytes(name, data, digest, cache)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a deck file, refusing oversized files.
+
+    Raises:
+        DeckError: the file cannot be read or is too large.
+    """
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > spec.MAX_FILE_BYTES:
+            raise DeckError.single(name, None, f"file is larger than {spec.MAX_FILE_BYTES // 2**20} MB "
+                                   f"({size} bytes); split it")
+        return path.read_bytes()
+    except OSError as err:
+        raise DeckError.single(name, None, f"cannot read: {err.strerror or err}") from None
+
+
+def parse_bytes(name: str, data: bytes, digest: bytes, cache: DeckCache | None) -> Deck:
+    """Parse a deck file's bytes (UTF-8) and store the valid deck in `cache` under `digest`.
+
+    Raises:
+        DeckError: the bytes are not UTF-8 or not a valid deck.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -129,7 +148,7 @@ def load_decks(paths: Iterable[str | Path],
             problems.extend(err.problems)
             continue
         if deck.id in first:
-            problems.append(Problem(deck.path, _deck_line(deck.path),
+            problems.append(Problem(deck.path, deck_line(deck.path),
                                     f"deck id '{deck.id}' is already used by {first[deck.id]}"))
         else:
             first[deck.id] = deck.path
@@ -139,7 +158,7 @@ def load_decks(paths: Iterable[str | Path],
     return decks
 
 
-def _deck_line(path: str) -> int | None:
+def deck_line(path: str) -> int | None:
     try:
         for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
             if line.startswith("deck:"):

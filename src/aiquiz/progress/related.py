@@ -11,34 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from aiquiz.model import Deck
+from aiquiz.model import Deck, DeckIndex, Passage, cited_passages
 from aiquiz.select import card_key
-
-Passage = tuple[str, str]
 
 
 def passages_of(deck: Deck) -> dict[str, tuple[Passage, ...]]:
     """Each card's cited passages (source id, anchor), by card key; cards citing no anchor are left out."""
-    default = deck.sources[0].id if len(deck.sources) == 1 else None
-    out: dict[str, tuple[Passage, ...]] = {}
     prefix = card_key(deck.id, "")
-    for card in deck.cards:
-        if card.cite:
-            found = tuple((c.source or default or "", c.anchor.strip()) for c in card.cite
-                          if c.anchor and (c.source or default))
-            if found:
-                out[prefix + card.id] = found
-    return out
+    return {prefix + card.id: found for card in deck.cards if card.cite and (found := cited_passages(deck, card))}
+
+
+def _passages(deck: Deck | DeckIndex) -> Iterator[tuple[str, tuple[Passage, ...]]]:
+    """(key, passages) of each card of a deck or of its index that cites a passage."""
+    if isinstance(deck, Deck):
+        yield from passages_of(deck).items()
+    else:
+        yield from ((k, p) for k, p in zip(deck.keys(), deck.passages, strict=True) if p)
 
 
 class Related(Mapping[str, frozenset[str]]):
     """The related cards of each card, found on demand: built in one pass over the decks, a card's set is
     only made when it is asked for (a session asks for a few hundred of 100k cards)."""
 
-    def __init__(self, decks: Sequence[Deck]) -> None:
+    def __init__(self, decks: Sequence[Deck | DeckIndex]) -> None:
         by_passage: dict[Passage, list[str]] = {}
         for deck in decks:
-            for key, passages in passages_of(deck).items():
+            for key, passages in _passages(deck):
                 for passage in (passages if len(passages) == 1 else set(passages)):
                     by_passage.setdefault(passage, []).append(key)
         self._by_passage = {p: keys for p, keys in by_passage.items() if len(keys) > 1}
@@ -59,7 +57,7 @@ class Related(Mapping[str, frozenset[str]]):
         return len(self._passages)
 
 
-def related_map(decks: Sequence[Deck]) -> Related:
+def related_map(decks: Sequence[Deck | DeckIndex]) -> Related:
     """For every card that shares a cited passage with another, the keys of the others (a lazy mapping)."""
     return Related(decks)
 

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from aiquiz.model import Deck
+from aiquiz.model import Deck, DeckIndex
 from aiquiz.progress.scheduler import Memory, Phase, Rating
 from aiquiz.progress.store import ReviewRecord
-from aiquiz.select import card_key
+from aiquiz.select import deck_keys
 
 FORECAST_DAYS = 14
 RETENTION_DAYS = 30
@@ -43,10 +43,11 @@ class Stats:
     removed: tuple[str, ...]
 
 
-def deck_counts(deck: Deck, memories: Mapping[str, Memory], now: datetime,
+def deck_counts(deck: Deck | DeckIndex, memories: Mapping[str, Memory], now: datetime,
                 hidden: frozenset[str] = frozenset()) -> DeckCounts:
-    """The new / learning / due / mature counts of one deck at `now` (suspended or buried cards: not due)."""
-    keys = [card_key(deck.id, c.id) for c in deck.cards]
+    """The new / learning / due / mature counts of one deck (or deck index) at `now` (suspended or buried
+    cards: not due)."""
+    keys = list(deck_keys(deck))
     studied = [(k, m) for k in keys if (m := memories.get(k)) is not None]
     return DeckCounts(
         deck=deck.id, total=len(keys), new=len(keys) - len(studied),
@@ -102,12 +103,12 @@ def streak(reviews: Iterable[ReviewRecord], now: datetime, day_starts_at: int = 
     return count
 
 
-def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews: Sequence[ReviewRecord],
+def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Memory], reviews: Sequence[ReviewRecord],
                   now: datetime, hidden: frozenset[str] = frozenset(), day_starts_at: int = 0) -> Stats:
     """Every number of `aiquiz stats`, for the loaded decks.
 
     Args:
-        decks: The decks to report on; reviews and due cards of other decks are left out.
+        decks: The decks (or their indexes) to report on; reviews and due cards of other decks are left out.
         memories: Every stored card state, by key.
         reviews: The review log.
         now: The current time, in the learner's time zone.
@@ -120,7 +121,7 @@ def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews
     """
     ids = {d.id for d in decks}
     mine = [r for r in reviews if r.key.split("/", 1)[0] in ids]
-    keys = {card_key(d.id, c.id) for d in decks for c in d.cards}
+    keys = {k for d in decks for k in deck_keys(d)}
     kept = [m for k, m in memories.items() if k in keys and k not in hidden]
     rate, counted = retention(mine, now)
     today = local_day(now, now, day_starts_at)
@@ -130,8 +131,8 @@ def compute_stats(decks: Sequence[Deck], memories: Mapping[str, Memory], reviews
                  streak=streak(mine, now, day_starts_at), removed=orphans(memories, decks))
 
 
-def orphans(stored: Iterable[str], decks: Sequence[Deck]) -> tuple[str, ...]:
+def orphans(stored: Iterable[str], decks: Sequence[Deck | DeckIndex]) -> tuple[str, ...]:
     """Stored card keys whose deck is loaded but which it no longer has (their progress is kept)."""
     loaded = {d.id for d in decks}
-    existing = {card_key(d.id, c.id) for d in decks for c in d.cards}
+    existing = {k for d in decks for k in deck_keys(d)}
     return tuple(sorted(k for k in stored if k.split("/", 1)[0] in loaded and k not in existing))

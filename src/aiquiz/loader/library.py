@@ -1,0 +1,121 @@
+"""A run's decks read lazily: every deck's index at once, a deck's cards only when they are needed.
+
+On unchanged deck files, the compiled cache (`aiquiz.loader.cache`) gives each deck's index (keys, kinds,
+tags, cited passages) without unpickling its cards; `Library.deck` unpickles a deck the first time it is
+asked for. A file that is not in the cache is parsed as `load_decks` parses it (and then its deck is at
+hand). The decks, their order and every error are those of `load_decks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from aiquiz.errors import DeckError, Problem
+from aiquiz.loader.cache import DeckCache, Entry, content_hash
+from aiquiz.loader.files import deck_files, deck_line, parse_bytes, read_bytes
+from aiquiz.model import AnyCard, Deck, DeckIndex, index_deck
+
+
+class Shelf:
+    """One deck file: its index, and its deck (read from the cache entry the first time it is needed)."""
+
+    def __init__(self, index: DeckIndex, deck: Deck | None = None, entry: Entry | None = None,
+                 data: bytes = b"") -> None:
+        self.index = index
+        self._deck = deck
+        self._entry = entry
+        self._data = data  # the file's bytes as read, to parse should the cached deck be unreadable
+
+    def deck(self) -> Deck:
+        """The deck (unpickled from the cache entry on first use)."""
+        if self._deck is None:
+            found = self._entry.deck() if self._entry is not None else None
+            self._deck = found if found is not None else parse_bytes(self.index.path, self._data, b"", None)
+            self._entry, self._data = None, b""
+        return self._deck
+
+
+class Library:
+    """The decks of a run, in file order: `indexes` at once, `deck`s on demand."""
+
+    def __init__(self, shelves: Sequence[Shelf]) -> None:
+        self._shelves = list(shelves)
+        self._by_id = {s.index.id: s for s in self._shelves}
+        self.indexes: tuple[DeckIndex, ...] = tuple(s.index for s in self._shelves)
+
+    @classmethod
+    def of(cls, decks: Iterable[Deck]) -> Library:
+        """A library of decks already in memory."""
+        return cls([Shelf(index_deck(d), d) for d in decks])
+
+    def decks(self) -> list[Deck]:
+        """Every deck (all of them materialized)."""
+        return [s.deck() for s in self._shelves]
+
+    def deck(self, deck_id: str) -> Deck | None:
+        """The deck with this id, or None."""
+        shelf = self._by_id.get(deck_id)
+        return None if shelf is None else shelf.deck()
+
+    def decks_for(self, key: str) -> list[Deck]:
+        """The decks a card key `<deck id>/<card id>` can belong to (at most one: deck ids are unique)."""
+        return [s.deck() for s in self._shelves if key.startswith(s.index.id + "/")]
+
+    def find(self, key: str) -> tuple[Deck, AnyCard] | None:
+        """The deck and card of a card key, or None when no loaded deck has it."""
+        for deck in self.decks_for(key):
+            card_id = key[len(deck.id) + 1:]
+            card = next((c for c in deck.cards if c.id == card_id), None)
+            if card is not None:
+                return deck, card
+        return None
+
+
+def load_library(paths: Iterable[str | Path], progress: Callable[[int, int, Path], None] | None = None,
+                 cache: DeckCache | None = None) -> Library:
+    """Load every deck file under `paths` as `load_decks` does, reading only indexes from the cache.
+
+    Raises:
+        UsageError: a path does not exist or holds no deck files.
+        DeckError: with every problem of every file (as `load_decks`).
+    """
+    problems: list[Problem] = []
+    shelves: list[Shelf] = []
+    first: dict[str, str] = {}
+    files = deck_files(paths)
+    for number, path in enumerate(files):
+        if progress is not None:
+            progress(number, len(files), path)
+        try:
+            shelf = _shelf(path, cache)
+        except DeckError as err:
+            problems.extend(err.problems)
+            continue
+        index = shelf.index
+        if index.id in first:
+            problems.append(Problem(index.path, deck_line(index.path),
+                                    f"deck id '{index.id}' is already used by {first[index.id]}"))
+        else:
+            first[index.id] = index.path
+            shelves.append(shelf)
+    if problems:
+        raise DeckError(problems)
+    return Library(shelves)
+
+
+def _shelf(path: Path, cache: DeckCache | None) -> Shelf:
+    """One file's shelf: from its cache entry when there is a sound one, else parsed (and cached)."""
+    name = str(path)
+    data = read_bytes(path)
+    if cache is None:
+        return _parsed(parse_bytes(name, data, b"", None))
+    digest = content_hash(data)
+    entry = cache.get_entry(name, digest)
+    if entry is not None:
+        return Shelf(entry.index, entry=entry, data=data)
+    return _parsed(parse_bytes(name, data, digest, cache))
+
+
+def _parsed(deck: Deck) -> Shelf:
+    return Shelf(index_deck(deck), deck)
