@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from aiquiz import spec
 from aiquiz.errors import DeckError, Problem, UsageError
@@ -135,27 +136,43 @@ def load_decks(paths: Iterable[str | Path],
         UsageError: a path does not exist or holds no deck files.
         DeckError: with every problem of every file.
     """
+    return read_all(paths, lambda path: read_deck_file(path, cache), lambda deck: (deck.id, deck.path), progress)
+
+
+T = TypeVar("T")
+
+
+def read_all(paths: Iterable[str | Path], read: Callable[[Path], T], identity: Callable[[T], tuple[str, str]],
+             progress: Callable[[int, int, Path], None] | None = None) -> list[T]:
+    """Read every deck file under `paths` with `read`, collecting every file's problems and refusing a deck
+    id used twice (`identity` gives a result's deck id and path): what `load_decks` and `load_library` share.
+
+    Raises:
+        UsageError: a path does not exist or holds no deck files.
+        DeckError: with every problem of every file.
+    """
     problems: list[Problem] = []
-    decks: list[Deck] = []
+    found: list[T] = []
     first: dict[str, str] = {}
     files = deck_files(paths)
     for number, path in enumerate(files):
         if progress is not None:
             progress(number, len(files), path)
         try:
-            deck = read_deck_file(path, cache)
+            item = read(path)
         except DeckError as err:
             problems.extend(err.problems)
             continue
-        if deck.id in first:
-            problems.append(Problem(deck.path, deck_line(deck.path),
-                                    f"deck id '{deck.id}' is already used by {first[deck.id]}"))
+        deck_id, deck_path = identity(item)
+        if deck_id in first:
+            problems.append(Problem(deck_path, deck_line(deck_path),
+                                    f"deck id '{deck_id}' is already used by {first[deck_id]}"))
         else:
-            first[deck.id] = deck.path
-            decks.append(deck)
+            first[deck_id] = deck_path
+            found.append(item)
     if problems:
         raise DeckError(problems)
-    return decks
+    return found
 
 
 def deck_line(path: str) -> int | None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from aiquiz.errors import DeckError, Problem
 from aiquiz.loader.cache import DeckCache, Entry, content_hash
-from aiquiz.loader.files import deck_files, deck_line, parse_bytes, read_bytes
+from aiquiz.loader.files import parse_bytes, read_all, read_bytes
 from aiquiz.model import AnyCard, Deck, DeckIndex, index_deck
 
 
@@ -80,27 +79,8 @@ def load_library(paths: Iterable[str | Path], progress: Callable[[int, int, Path
         UsageError: a path does not exist or holds no deck files.
         DeckError: with every problem of every file (as `load_decks`).
     """
-    problems: list[Problem] = []
-    shelves: list[Shelf] = []
-    first: dict[str, str] = {}
-    files = deck_files(paths)
-    for number, path in enumerate(files):
-        if progress is not None:
-            progress(number, len(files), path)
-        try:
-            shelf = _shelf(path, cache)
-        except DeckError as err:
-            problems.extend(err.problems)
-            continue
-        index = shelf.index
-        if index.id in first:
-            problems.append(Problem(index.path, deck_line(index.path),
-                                    f"deck id '{index.id}' is already used by {first[index.id]}"))
-        else:
-            first[index.id] = index.path
-            shelves.append(shelf)
-    if problems:
-        raise DeckError(problems)
+    shelves = read_all(paths, lambda path: _shelf(path, cache), lambda shelf: (shelf.index.id, shelf.index.path),
+                       progress)
     return Library(shelves)
 
 
