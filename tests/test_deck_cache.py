@@ -24,7 +24,9 @@ from aiquiz.errors import DeckError
 from aiquiz.loader import cache as deck_cache
 from aiquiz.loader import load_decks, parse_deck
 from aiquiz.loader.cache import DeckCache, cache_dir, cache_disabled, content_hash, decode
-from aiquiz.model import Deck, index_deck
+from aiquiz.loader.library import load_library
+from aiquiz.model import COLUMNS, Deck, cited_passages, index_deck, passage_key
+from aiquiz.progress.related import related_map
 
 from conftest import DECKS, FIXTURES, ROOT
 
@@ -155,15 +157,49 @@ def test_a_sound_entry_that_is_not_a_deck_is_refused(cached: tuple[DeckCache, st
     cache, name, digest, entry = cached
     deck = cache.get(name, digest)
     assert deck is not None
-    index = pickle.dumps(index_deck(deck).to_tuple(), protocol=5)
+    index = deck_cache.encode_index(deck)
     for payload in (_Boom(), {"not": "a deck"}, [1, 2]):
         blob = deck_cache.pack(index, pickle.dumps(payload, protocol=5), digest)
         entry.write_bytes(blob)
         assert decode(blob, digest) is None
         assert cache.get(name, digest) is None
-    for hostile in (_Boom(), ("deck", 1, (), ()), [1, 2], ("deck", 1, ("a",), (), (), (), ())):
+    columns = (pickle.dumps(b"x", protocol=5),) * len(COLUMNS)
+    for hostile in (_Boom(), ("deck", 1, (), ()), [1, 2], ("deck", 1, 1, ("a",) * len(COLUMNS)),
+                    ("deck", -1, 1, columns), ("deck", 1, 1, columns[1:]), (1, 1, 1, columns)):
         entry.write_bytes(deck_cache.pack(pickle.dumps(hostile, protocol=5), pickle.dumps(deck, protocol=5), digest))
-        assert cache.get_entry(name, digest) is None  # an index that is not an index's plain tuples
+        assert cache.get_entry(name, digest) is None  # an index that is not an index's plain values
+
+
+@pytest.mark.parametrize("name", COLUMNS)
+@pytest.mark.parametrize("bad", [_Boom(), ("too", "short"), (1.5,) * 5, [1, 2], None, b"bytes"])
+def test_an_index_column_that_is_not_sound_is_read_from_the_deck(cached: tuple[DeckCache, str, bytes, Path],
+                                                                  sample_path: Path, name: str, bad: object) -> None:
+    """A column is checked when it is first used; one that is not what `encode` wrote (another shape, or a
+    pickle that would build something) is never used: the library takes it from the deck file instead."""
+    cache, path, digest, entry = cached
+    deck = parse_deck(sample_path.read_text(encoding="utf-8"), path)
+    hostile = pickle.dumps(bad, protocol=5)
+    entry.write_bytes(deck_cache.pack(deck_cache.encode_index(deck, {name: hostile}), pickle.dumps(deck, protocol=5),
+                                      digest))
+    found = cache.get_entry(path, digest)
+    assert found is not None and found.column(name) is None
+    assert all(found.column(other) is not None for other in COLUMNS if other != name)
+    library = load_library([sample_path], cache=cache)
+    assert list(library.indexes) == [index_deck(deck)] and library.decks() == [deck]
+
+
+def test_cited_positions_that_are_not_cards_are_left_out(cached: tuple[DeckCache, str, bytes, Path],
+                                                          sample_path: Path) -> None:
+    cache, path, digest, entry = cached
+    deck = parse_deck(sample_path.read_text(encoding="utf-8"), path)
+    cited = {passage_key(p): (0, 0) for c in deck.cards for p in cited_passages(deck, c)}
+    cited |= {"x": 99, "y": (-1, "a", 1), "z": "q"}  # type: ignore[dict-item]
+    entry.write_bytes(deck_cache.pack(deck_cache.encode_index(deck, {"cited": pickle.dumps(cited, protocol=5)}),
+                                      pickle.dumps(deck, protocol=5), digest))
+    related = related_map(load_library([sample_path], cache=cache).indexes)
+    assert dict(related) == {}  # every passage is cited by the first card only
+    with pytest.raises(KeyError):
+        related[f"{deck.id}/{deck.cards[0].id}"]
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file ownership")

@@ -16,12 +16,12 @@ from aiquiz.errors import DeckError
 from aiquiz.loader import load_decks
 from aiquiz.loader.cache import DeckCache
 from aiquiz.loader.library import Library, load_library
-from aiquiz.model import BasicCard, Citation, Deck, Kind, Source, Text, TrueFalseCard, index_deck
+from aiquiz.model import BasicCard, Citation, Deck, Kind, Source, Text, TrueFalseCard, cited_passages, index_deck
 from aiquiz.progress.days import Allowance
 from aiquiz.progress.related import related_map
-from aiquiz.progress.scheduler import Rating, review
-from aiquiz.progress.stats import compute_stats, orphans
-from aiquiz.select import Filters, Picked, select_cards, select_refs
+from aiquiz.progress.scheduler import Phase, Rating, review
+from aiquiz.progress.stats import DeckCounts, compute_stats, orphans
+from aiquiz.select import Filters, Picked, select_cards, select_refs, shuffled
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 small = st.sampled_from(["a", "b", "c"])
@@ -52,6 +52,75 @@ filters = st.builds(Filters, tags=st.lists(small, max_size=2).map(tuple),
                     difficulties=st.lists(st.integers(1, 3), max_size=2).map(tuple))
 
 
+# --- the straightforward versions, card by card (as they were before the warm-start work): the oracles ----
+
+def reference_related(decks: list[Deck]) -> dict[str, frozenset[str]]:
+    """Cards citing a common passage, from every card's citations."""
+    by_passage: dict[tuple[str, str], list[str]] = {}
+    for deck in decks:
+        for card in deck.cards:
+            for passage in set(cited_passages(deck, card)):
+                by_passage.setdefault(passage, []).append(f"{deck.id}/{card.id}")
+    out: dict[str, set[str]] = {}
+    for keys in by_passage.values():
+        for key in keys:
+            if len(keys) > 1:
+                out.setdefault(key, set()).update(k for k in keys if k != key)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def reference_queue(picked: list[Picked], memories: dict, now: datetime, day: session.Day, new: int,
+                    limit: int | None, cram: bool) -> session.Plan:
+    """The drill's queue, walking every selected card."""
+    visible = [p for p in picked if p.key not in day.hidden]
+    if cram:
+        order = shuffled(visible, seed=f"cram:{now.date().isoformat()}")
+        queue = [session.Queued(p.key, p.key not in memories) for p in order]
+        return session.Plan(tuple(queue if limit is None else queue[:max(limit, 0)]))
+    due = sorted((memories[p.key].due, p.key) for p in visible if p.key in memories and memories[p.key].due <= now)
+    learning = [k for _, k in due if memories[k].phase is not Phase.REVIEW]
+    taken, held = set(day.studied) | set(learning), 0
+
+    def keep(key: str) -> bool:
+        nonlocal held
+        if day.related.get(key, frozenset()) & taken:
+            held += 1
+            return False
+        taken.add(key)
+        return True
+
+    reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW and keep(k)]
+    shown = reviews[:day.allowance.reviews]
+    unseen = sorted((p for p in visible if p.key not in memories), key=lambda p: p.comparing)
+    wanted, fresh, by_deck, waiting = min(max(new, 0), day.allowance.new), [], {}, False
+    for p in unseen:
+        left = day.allowance.new_for(p.deck_id) - by_deck.get(p.deck_id, 0)
+        if len(fresh) >= wanted or left <= 0:
+            if not waiting and len(fresh) < max(new, 0) and not day.related.get(p.key, frozenset()) & taken:
+                waiting = True
+            if len(fresh) >= wanted and (waiting or len(fresh) >= max(new, 0)):
+                break
+            continue
+        if keep(p.key):
+            fresh.append(p.key)
+            by_deck[p.deck_id] = by_deck.get(p.deck_id, 0) + 1
+    queue = [session.Queued(k, False) for k in learning + shown] + [session.Queued(k, True) for k in fresh]
+    return session.Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=waiting and not fresh,
+                        reviews_capped=len(reviews) - len(shown), held_related=held, new_last=waiting and bool(fresh))
+
+
+def reference_orphans(stored: list[str], decks: list[Deck]) -> tuple[str, ...]:
+    existing = {f"{d.id}/{c.id}" for d in decks for c in d.cards}
+    return tuple(sorted(k for k in stored if k.split("/", 1)[0] in {d.id for d in decks} and k not in existing))
+
+
+def reference_counts(deck: Deck, memories: dict, now: datetime, hidden: frozenset[str]) -> DeckCounts:
+    studied = [(k, memories[k]) for k in (f"{deck.id}/{c.id}" for c in deck.cards) if k in memories]
+    return DeckCounts(deck.id, len(deck.cards), len(deck.cards) - len(studied),
+                      sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for _, m in studied),
+                      sum(m.due <= now and k not in hidden for k, m in studied), sum(m.mature for _, m in studied))
+
+
 @given(deck_lists(), filters, st.data())
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_index_based_selection_queue_and_stats_equal_deck_based(decks: list[Deck], chosen: Filters,
@@ -60,22 +129,36 @@ def test_index_based_selection_queue_and_stats_equal_deck_based(decks: list[Deck
     picked = select_cards(decks, chosen)
     refs = select_refs(indexes, chosen)
     assert [(r.key, r.deck_id, r.comparing) for r in refs] == [(p.key, p.deck_id, p.comparing) for p in picked]
-    assert dict(related_map(indexes)) == dict(related_map(decks))
+    assert len(refs) == len(picked) and [r.key for r in refs[::-1]] == [p.key for p in picked[::-1]]
+    assert all(refs[i] == refs[i - len(refs)] and refs[i].key == picked[i].key for i in range(len(refs)))
+    every = [f"{d.id}/{c.id}" for d in decks for c in d.cards] + ["d1/zz", "zz/c1", "d1", ""]
+    assert [refs.has(k) for k in every] == [k in {p.key for p in picked} for k in every]
+    assert set(refs.key_set()) == {p.key for p in picked} and len(refs.key_set()) == len(picked)
+    assert dict(related_map(indexes)) == dict(related_map(decks)) == reference_related(decks)
+    assert all(related_map(indexes).get(k) == reference_related(decks).get(k) for k in every)
     keys = [p.key for p in picked]
     studied = data.draw(st.lists(st.sampled_from(keys), unique=True) if keys else st.just([]))
     ratings = data.draw(st.lists(st.sampled_from(list(Rating)), min_size=len(studied), max_size=len(studied)))
     memories = {k: review(None, k, r, T0 - timedelta(days=i)) for i, (k, r) in enumerate(zip(studied, ratings,
                                                                                               strict=True))}
+    memories |= {k: review(None, k, Rating.GOOD, T0) for k in data.draw(st.lists(st.sampled_from(every[-4:])))}
     day = session.Day(Allowance(new=data.draw(st.integers(0, 5)), new_by_deck={"d1": 1}, reviews=3, new_limit=5),
                       hidden=frozenset(data.draw(st.lists(st.sampled_from(keys))) if keys else ()),
-                      related=related_map(decks), studied=frozenset(studied[:1]))
+                      related=related_map(data.draw(st.sampled_from([decks, indexes]))),
+                      studied=frozenset(studied[:data.draw(st.integers(0, 2))]))
     now = T0 + timedelta(days=data.draw(st.integers(0, 30)))
-    new, cram = data.draw(st.integers(0, 8)), data.draw(st.booleans())
-    assert session.build_queue(refs, memories, now, day, new, None, cram) == \
-        session.build_queue(picked, memories, now, day, new, None, cram)
-    assert compute_stats(indexes, memories, [], now) == compute_stats(decks, memories, [], now)
+    new, cram, limit = data.draw(st.integers(0, 8)), data.draw(st.booleans()), data.draw(st.none() | st.integers(0, 6))
+    expected = reference_queue(picked, memories, now, day, new, limit, cram)
+    assert session.build_queue(refs, memories, now, day, new, limit, cram) == expected
+    assert session.build_queue(picked, memories, now, day, new, limit, cram) == expected
+    assert compute_stats(indexes, memories, [], now, day.hidden) == compute_stats(decks, memories, [], now, day.hidden)
+    assert compute_stats(indexes, memories, [], now, day.hidden).decks == \
+        tuple(reference_counts(d, memories, now, day.hidden) for d in decks)
     stored = [*memories, "d1/gone", "zz/other"]
-    assert orphans(stored, indexes) == orphans(stored, decks)
+    assert orphans(stored, indexes) == orphans(stored, decks) == reference_orphans(stored, decks)
+    state = session.start((), T0)
+    assert session.summarize(state, memories, refs.key_set(), now) == session.summarize(state, memories, keys, now)
+    assert session.summarize(state, memories, keys, now).new_waiting == sum(k not in memories for k in keys)
 
 
 def test_a_library_finds_each_card_and_reads_only_the_deck_asked_for() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar
+from functools import cached_property
+from typing import Any, ClassVar, cast
 
 
 class Lang(StrEnum):
@@ -269,38 +271,93 @@ def cloze_render(text: str, hide: int | None = None, blank: str = "[...]", revea
 Passage = tuple[str, str]
 
 
-@dataclass(frozen=True)
+COLUMNS = ("cards", "kinds", "tags", "difficulties", "passages", "cited")
+
+
 class DeckIndex:
     """What choosing, queueing and counting cards need of a deck, as plain values (no card text).
 
     The compiled deck cache stores it beside each deck, so commands that need only keys, tags and cited
-    passages (stats, the drill's queue) do not materialize every card. Per card, in file order: its id, kind
-    (a `Kind` value), tags, difficulty and cited passages (source id, anchor; empty when it cites none).
+    passages (stats, the drill's queue) do not materialize every card. Per card, in file order (one tuple per
+    column): `cards` (ids), `kinds` (`Kind` values), `tags`, `difficulties` and `passages` (the passages each
+    card cites, as (source id, anchor); empty when it cites none); and `cited`, the positions of the cards
+    citing each passage (keyed by `passage_key`). A column is read the first time it is used
+    (`column(name)` gives it: the cache decodes it then), so a command pays only for the columns it reads.
+    Two indexes are equal when their deck id, number of sources and columns are (the path is not compared).
     """
 
-    id: str
-    sources: int
-    cards: tuple[str, ...]
-    kinds: tuple[str, ...]
-    tags: tuple[tuple[str, ...], ...]
-    difficulties: tuple[int | None, ...]
-    passages: tuple[tuple[Passage, ...], ...]
-    path: str = field(default="", compare=False)
+    def __init__(self, id: str, sources: int, size: int, column: Callable[[str], Any], path: str = "") -> None:
+        self.id = id
+        self.sources = sources
+        self.size = size  # the number of cards
+        self.path = path
+        self._column = column
+
+    @cached_property
+    def cards(self) -> tuple[str, ...]:
+        """Each card's id."""
+        return cast("tuple[str, ...]", self._column("cards"))
+
+    @cached_property
+    def kinds(self) -> tuple[str, ...]:
+        """Each card's kind (a `Kind` value)."""
+        return cast("tuple[str, ...]", self._column("kinds"))
+
+    @cached_property
+    def tags(self) -> tuple[tuple[str, ...], ...]:
+        """Each card's tags."""
+        return cast("tuple[tuple[str, ...], ...]", self._column("tags"))
+
+    @cached_property
+    def difficulties(self) -> tuple[int | None, ...]:
+        """Each card's difficulty."""
+        return cast("tuple[int | None, ...]", self._column("difficulties"))
+
+    @cached_property
+    def passages(self) -> tuple[tuple[Passage, ...], ...]:
+        """The passages each card cites."""
+        return cast("tuple[tuple[Passage, ...], ...]", self._column("passages"))
+
+    @cached_property
+    def cited(self) -> Mapping[str, int | tuple[int, ...]]:
+        """For each passage some card cites (by `passage_key`), the position of that card, or of each card
+        citing it (in file order) when there are several."""
+        return cast("Mapping[str, int | tuple[int, ...]]", self._column("cited"))
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return dict(zip(self.cards, range(len(self.cards)), strict=True))
+
+    def position(self, card_id: str) -> int | None:
+        """Where the card with this id is in the deck (None: the deck has no such card)."""
+        return self._positions.get(card_id)
 
     def keys(self) -> list[str]:
         """The key `<deck id>/<card id>` of every card, in file order."""
         prefix = self.id + "/"
         return [prefix + c for c in self.cards]
 
-    def to_tuple(self) -> tuple[object, ...]:
-        """The index as plain tuples and strings (what the cache stores); `from_tuple` reads it back."""
-        return (self.id, self.sources, self.cards, self.kinds, self.tags, self.difficulties, self.passages)
+    def column(self, name: str) -> Any:
+        """The column `name` (one of `COLUMNS`)."""
+        if name not in COLUMNS:
+            raise KeyError(name)
+        return getattr(self, name)
 
-    @classmethod
-    def from_tuple(cls, value: tuple[object, ...], path: str) -> DeckIndex:
-        """The index `to_tuple` gave (for deck file `path`)."""
-        id_, sources, cards, kinds, tags, difficulties, passages = value
-        return cls(id_, sources, cards, kinds, tags, difficulties, passages, path)  # type: ignore[arg-type]
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DeckIndex):
+            return NotImplemented
+        return (self.id, self.sources, self.size) == (other.id, other.sources, other.size) and all(
+            self.column(name) == other.column(name) for name in COLUMNS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DeckIndex(id={self.id!r}, sources={self.sources}, size={self.size}, path={self.path!r})"
+
+
+def passage_key(passage: Passage) -> str:
+    """The key of a passage in `DeckIndex.cited`: its source id and anchor, joined by a NUL."""
+    return f"{passage[0]}\0{passage[1]}"
 
 
 def cited_passages(deck: Deck, card: Card) -> tuple[Passage, ...]:
@@ -313,9 +370,35 @@ def cited_passages(deck: Deck, card: Card) -> tuple[Passage, ...]:
 
 
 def index_deck(deck: Deck) -> DeckIndex:
-    """The index of a deck (see `DeckIndex`)."""
+    """The index of a deck (see `DeckIndex`); each column is computed from the deck when first used."""
+    return DeckIndex(deck.id, len(deck.sources), len(deck.cards), lambda name: deck_column(deck, name), deck.path)
+
+
+def deck_column(deck: Deck, name: str) -> Any:
+    """One column of a deck's index (see `DeckIndex`), computed from the deck."""
     cards = deck.cards
-    return DeckIndex(id=deck.id, sources=len(deck.sources), cards=tuple(c.id for c in cards),
-                     kinds=tuple(str(c.kind.value) for c in cards), tags=tuple(c.tags for c in cards),
-                     difficulties=tuple(c.difficulty for c in cards),
-                     passages=tuple(cited_passages(deck, c) for c in cards), path=deck.path)
+    match name:
+        case "cards":
+            return tuple(c.id for c in cards)
+        case "kinds":
+            return tuple(str(c.kind.value) for c in cards)
+        case "tags":
+            return tuple(c.tags for c in cards)
+        case "difficulties":
+            return tuple(c.difficulty for c in cards)
+        case "passages":
+            return tuple(cited_passages(deck, c) for c in cards)
+        case "cited":
+            return cited_positions(tuple(cited_passages(deck, c) for c in cards))
+    raise KeyError(name)
+
+
+def cited_positions(passages: Sequence[Sequence[Passage]]) -> dict[str, int | tuple[int, ...]]:
+    """The `cited` column from the `passages` column: by passage key, the position(s) of the citing cards."""
+    found: dict[str, list[int]] = {}
+    for at, cited in enumerate(passages):
+        for passage in cited:
+            positions = found.setdefault(passage_key(passage), [])
+            if not positions or positions[-1] != at:  # a card citing one passage twice counts once
+                positions.append(at)
+    return {k: v[0] if len(v) == 1 else tuple(v) for k, v in found.items()}

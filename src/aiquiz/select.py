@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from aiquiz.errors import UsageError
 from aiquiz.i18n import _
@@ -110,24 +111,121 @@ def select_cards(decks: Sequence[Deck], filters: Filters = Filters()) -> list[Pi
     return out
 
 
-def select_refs(indexes: Sequence[DeckIndex], filters: Filters = Filters()) -> list[Ref]:
+def select_refs(indexes: Sequence[DeckIndex], filters: Filters = Filters()) -> Selection:
     """The cards `select_cards` would pick from the decks of these indexes, as `Ref`s, in the same order.
+
+    A deck the filters take whole is kept as it is (no `Ref` per card is made until one is asked for).
 
     Raises:
         UsageError: a deck id in the filter is not among the loaded decks.
     """
     _check_decks({d.id for d in indexes}, filters)
     tags = set(filters.tags)
-    out: list[Ref] = []
+    parts: list[tuple[DeckIndex, tuple[int, ...] | None]] = []
     for index in indexes:
         if filters.decks and index.id not in filters.decks:
             continue
-        comparing = index.sources > 1
-        keep = [not ((tags and not tags.intersection(t)) or (filters.kinds and k not in filters.kinds)
-                     or (filters.difficulties and d not in filters.difficulties))
-                for t, k, d in zip(index.tags, index.kinds, index.difficulties, strict=True)]
-        out.extend(Ref(key, index.id, comparing) for key, wanted in zip(index.keys(), keep, strict=True) if wanted)
-    return out
+        if not (tags or filters.kinds or filters.difficulties):
+            parts.append((index, None))
+            continue
+        keep = tuple(at for at, (t, k, d) in enumerate(zip(index.tags, index.kinds, index.difficulties, strict=True))
+                     if not ((tags and not tags.intersection(t)) or (filters.kinds and k not in filters.kinds)
+                             or (filters.difficulties and d not in filters.difficulties)))
+        parts.append((index, keep))
+    return Selection(parts)
+
+
+class Selection(Sequence[Ref]):
+    """The cards chosen from deck indexes, deck by deck, in deck-file order: a sequence of `Ref`s, made only
+    when asked for. The drill's queue reads it a deck at a time (`in_order`, `has`, `every_key`), so a selection of
+    100k cards costs nothing until cards are looked at.
+
+    Each part is a deck's index and the positions of its chosen cards (None: every card of the deck).
+    """
+
+    def __init__(self, parts: Iterable[tuple[DeckIndex, tuple[int, ...] | None]]) -> None:
+        self._parts = [(index, chosen, index.sources > 1) for index, chosen in parts]
+        self._by_deck = {index.id: (index, chosen) for index, chosen, _ in self._parts}
+        self._sets: dict[str, frozenset[str]] = {}
+        self._len = sum(index.size if chosen is None else len(chosen) for index, chosen, _ in self._parts)
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, at: int) -> Ref: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[Ref]: ...
+
+    def __getitem__(self, at: int | slice) -> Ref | list[Ref]:
+        if isinstance(at, slice):
+            return [self[i] for i in range(*at.indices(self._len))]
+        if not -self._len <= at < self._len:
+            raise IndexError(at)
+        at %= self._len
+        for index, chosen, comparing in self._parts:
+            count = index.size if chosen is None else len(chosen)
+            if at < count:
+                return Ref(card_key(index.id, index.cards[at if chosen is None else chosen[at]]), index.id, comparing)
+            at -= count
+        raise IndexError(at)  # pragma: no cover - the counts add up to len(self)
+
+    def __iter__(self) -> Iterator[Ref]:
+        for index, chosen, comparing in self._parts:
+            yield from (Ref(key, index.id, comparing) for key in _keys(index, chosen))
+
+    def every_key(self) -> Iterator[str]:
+        """The key of each chosen card, in order."""
+        for index, chosen, _comparing in self._parts:
+            yield from _keys(index, chosen)
+
+    def in_order(self, comparing: bool) -> Iterator[tuple[str, str]]:
+        """(key, deck id) of each chosen card of the decks that draw on several interviews (or on one), in order."""
+        for index, chosen, several in self._parts:
+            if several == comparing:
+                yield from ((key, index.id) for key in _keys(index, chosen))
+
+    def has(self, key: str) -> bool:
+        """True when the card with this key is chosen."""
+        deck_id, _, card_id = key.partition("/")
+        found = self._by_deck.get(deck_id)
+        if found is None:
+            return False
+        index, chosen = found
+        at = index.position(card_id)
+        if at is None or chosen is None:
+            return at is not None
+        if deck_id not in self._sets:
+            self._sets[deck_id] = frozenset(index.cards[i] for i in chosen)
+        return card_id in self._sets[deck_id]
+
+    def key_set(self) -> Keys:
+        """The keys of the chosen cards, as a set (counted and tested without making each key)."""
+        return Keys(self)
+
+
+class Keys(AbstractSet[str]):
+    """The keys of a selection's cards (see `Selection.key_set`)."""
+
+    def __init__(self, selection: Selection) -> None:
+        self._selection = selection
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._selection.has(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._selection.every_key()
+
+    def __len__(self) -> int:
+        return len(self._selection)
+
+
+def _keys(index: DeckIndex, chosen: tuple[int, ...] | None) -> Iterator[str]:
+    """The keys of the chosen cards of a deck (every card when `chosen` is None), in file order."""
+    prefix = index.id + "/"
+    cards = index.cards
+    return (prefix + c for c in cards) if chosen is None else (prefix + cards[i] for i in chosen)
 
 
 def deck_keys(deck: Deck | DeckIndex) -> list[str]:

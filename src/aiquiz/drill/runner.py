@@ -8,7 +8,7 @@ with a note; the day's limits, burying and settings come from `progress/`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -26,7 +26,7 @@ from aiquiz.progress.scheduler import Memory, Parameters, Rating
 from aiquiz.progress.settings import LeechAction, Settings
 from aiquiz.progress.stats import orphans
 from aiquiz.progress.store import Store
-from aiquiz.select import Picked, Selected
+from aiquiz.select import Picked, Selected, Selection
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def run_drill(decks: Sequence[Deck] | Library, picked: Sequence[Selected], store
     refit = None
     if loop.undo and not interrupted and tuning.refit_due(store, settings):
         refit = tuning.optimize(store, settings, clock())  # the evaluated fit; adopts only a better set
-    summary = session.summarize(loop.state, store.schedules(), [p.key for p in picked], clock())
+    summary = session.summarize(loop.state, store.schedules(), _keys(picked), clock())
     return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit,
                        new_left=sum(q.new for q in loop.state.queue))
 
@@ -176,7 +176,7 @@ class _Cards:
 
     def __init__(self, library: Library, picked: Sequence[Selected]) -> None:
         self._library = library
-        self._known = {p.key: p for p in picked if isinstance(p, Picked)}
+        self._known = {} if isinstance(picked, Selection) else {p.key: p for p in picked if isinstance(p, Picked)}
 
     def __getitem__(self, key: str) -> Picked:
         if key not in self._known:
@@ -185,6 +185,11 @@ class _Cards:
                 raise KeyError(key)
             self._known[key] = Picked(*found)
         return self._known[key]
+
+
+def _keys(picked: Sequence[Selected]) -> Collection[str]:
+    """The keys of the selected cards, as a set."""
+    return picked.key_set() if isinstance(picked, Selection) else {p.key for p in picked}
 
 
 def _step(loop: _Loop, by_key: _Cards, store: Store, ui: DrillUI, clock: Callable[[], datetime],

@@ -8,13 +8,13 @@ the session ends, even a little early: a wrong answer is retried. Other learning
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from aiquiz.progress.days import Allowance
 from aiquiz.progress.scheduler import Memory, Phase, Rating, Scheduled
-from aiquiz.select import Selected, shuffled
+from aiquiz.select import Selected, Selection, shuffled
 
 DEFAULT_NEW = 10
 LEARN_AHEAD = timedelta(minutes=20)
@@ -129,15 +129,16 @@ def build_queue(picked: Sequence[Selected], memories: Mapping[str, Memory | Sche
         cards in deck order (decks drawing on several interviews after the others, up to the day's new
         cards); a card related to one studied today or queued before it waits for another day.
     """
-    # Each card's key is made once (a session can hold 100k cards; `Picked.key` builds a new string).
-    visible = [(p.key, p) for p in picked]
-    visible = [(k, p) for k, p in visible if k not in day.hidden] if day.hidden else visible
+    pool = picked if isinstance(picked, Selection) else _Listed(picked)
+    hidden = day.hidden
     if cram:
-        order = shuffled([p for _, p in visible], seed=f"cram:{now.date().isoformat()}")
-        queue = [Queued(p.key, p.key not in memories) for p in order]
+        order = shuffled([k for k in pool.every_key() if k not in hidden], seed=f"cram:{now.date().isoformat()}")
+        queue = [Queued(k, k not in memories) for k in order]
         return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]))
-    due = sorted((state.due, k) for k, _ in visible
-                 if (state := memories.get(k)) is not None and state.due <= now)
+    # The studied cards are read from the store; a selection of 100k cards is only walked as far as new cards
+    # are taken from it.
+    due = sorted((state.due, k) for k, state in memories.items()
+                 if state.due <= now and k not in hidden and pool.has(k))
     learning = [k for _, k in due if memories[k].phase is not Phase.REVIEW]
     taken = set(day.studied) | set(learning)
     held = 0
@@ -154,22 +155,23 @@ def build_queue(picked: Sequence[Selected], memories: Mapping[str, Memory | Sche
     reviews = [k for _, k in due if memories[k].phase is Phase.REVIEW and keep(k)]
     shown_reviews = reviews[:day.allowance.reviews]
     # Cards comparing interviews make sense once the interviews' own cards are known: they come last.
-    unseen = sorted((p for k, p in visible if k not in memories), key=lambda p: p.comparing)
+    unseen = ((k, d) for comparing in (False, True) for k, d in pool.in_order(comparing)
+              if k not in memories and k not in hidden)
     wanted = min(max(new, 0), day.allowance.new)
     fresh: list[str] = []
     taken_by_deck: dict[str, int] = {}
     waiting = False  # a new card the day's (or a deck's) limit left out
-    for p in unseen:
-        deck_left = day.allowance.new_for(p.deck_id) - taken_by_deck.get(p.deck_id, 0)
+    for key, deck_id in unseen:
+        deck_left = day.allowance.new_for(deck_id) - taken_by_deck.get(deck_id, 0)
         if len(fresh) >= wanted or deck_left <= 0:
-            if not waiting and len(fresh) < max(new, 0) and not day.related.get(p.key, _NONE) & taken:
+            if not waiting and len(fresh) < max(new, 0) and not day.related.get(key, _NONE) & taken:
                 waiting = True  # shown today but for the limit (a related card would wait anyway)
             if len(fresh) >= wanted and (waiting or len(fresh) >= max(new, 0)):
                 break
             continue
-        if keep(p.key):
-            fresh.append(p.key)
-            taken_by_deck[p.deck_id] = taken_by_deck.get(p.deck_id, 0) + 1
+        if keep(key):
+            fresh.append(key)
+            taken_by_deck[deck_id] = taken_by_deck.get(deck_id, 0) + 1
     queue = [Queued(k, False) for k in learning + shown_reviews] + [Queued(k, True) for k in fresh]
     return Plan(tuple(queue if limit is None else queue[:max(limit, 0)]), new_used_up=waiting and not fresh,
                 reviews_capped=len(reviews) - len(shown_reviews), held_related=held,
@@ -177,6 +179,23 @@ def build_queue(picked: Sequence[Selected], memories: Mapping[str, Memory | Sche
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+class _Listed:
+    """Selected cards given one by one (`Picked` or `Ref`), read as the queue reads a `Selection`."""
+
+    def __init__(self, picked: Sequence[Selected]) -> None:
+        self._picked = [(p.key, p.deck_id, p.comparing) for p in picked]  # each key made once
+        self._keys = {k for k, _, _ in self._picked}
+
+    def every_key(self) -> list[str]:
+        return [k for k, _, _ in self._picked]
+
+    def has(self, key: str) -> bool:
+        return key in self._keys
+
+    def in_order(self, comparing: bool) -> Iterator[tuple[str, str]]:
+        return ((k, d) for k, d, c in self._picked if c == comparing)
 
 
 def start(queue: Iterable[Queued], now: datetime) -> SessionState:
@@ -247,19 +266,19 @@ def progress(state: SessionState, now: datetime) -> Progress:
                     due_left=left - new_left, new_left=new_left)
 
 
-def summarize(state: SessionState, memories: Mapping[str, Memory | Scheduled], selected: Iterable[str],
+def summarize(state: SessionState, memories: Mapping[str, Memory | Scheduled], selected: Collection[str],
               now: datetime) -> Summary:
     """The summary shown when a session ends.
 
     Args:
         state: The session at its end.
         memories: Every stored card state, by key, as it is now.
-        selected: The keys of the selected cards (the next due date and the new cards waiting count these).
+        selected: The keys of the selected cards, each once (the next due date and the new cards waiting
+            count these).
         now: The end of the session.
     """
-    keys = list(selected)
-    dues = [memories[k].due for k in keys if k in memories]
+    dues = [m.due for k, m in memories.items() if k in selected]
     return Summary(cards=len({a.key for a in state.answers}), reviews=len(state.answers),
                    right=sum(a.rating is not Rating.AGAIN for a in state.answers),
                    spent=max(now - state.started, timedelta()), next_due=min(dues, default=None),
-                   new_waiting=sum(k not in memories for k in keys))
+                   new_waiting=len(selected) - len(dues))

@@ -13,6 +13,11 @@ used only when every check passes, else it is ignored (and rewritten after the f
 Only valid decks are cached: an invalid file is parsed every time, so its errors are exactly those of
 a run without the cache. Entries are written to a temporary file and renamed into place, so two
 processes writing the same entry at once leave one whole entry, never a mix.
+
+An entry (format 3) is the header, then the deck's index, then the pickled deck. The index is a plain
+tuple — deck id, number of sources, number of cards, and each column of `DeckIndex` pickled on its own —
+read with an unpickler that can build no class; its hash is checked when the entry is read, and a column
+is unpickled (the same way) and its shape checked only when a command first uses it (`Entry.column`).
 """
 
 from __future__ import annotations
@@ -25,16 +30,16 @@ import pickle
 import secrets
 import struct
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from aiquiz import model
-from aiquiz.model import Deck, DeckIndex, index_deck
+from aiquiz.model import COLUMNS, Deck, DeckIndex, index_deck
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"AIQZDECK"
 NO_CACHE_ENV = "AIQUIZ_NO_CACHE"
 CACHE_DIR_ENV = "AIQUIZ_CACHE_DIR"
@@ -42,6 +47,9 @@ CACHE_DIR_ENV = "AIQUIZ_CACHE_DIR"
 _HEAD = struct.Struct(">8sH32s32sQ32sQ32s")
 _ALLOWED = frozenset({"Deck", "Source", "Citation", "Text", "BasicCard", "ClozeCard", "ChoiceCard",
                       "TrueFalseCard"})
+# The types of the items of each per-card index column.
+_ITEMS: dict[str, set[type]] = {"cards": {str}, "kinds": {str}, "tags": {tuple}, "difficulties": {int, type(None)},
+                                "passages": {tuple}}
 # The modules whose source decides what a cached deck is: a change to any of them retires every entry.
 _CODE = ("model.py", "spec.py", "loader/cards.py", "loader/nodes.py", "loader/yamlsafe.py", "loader/files.py",
          "loader/fast.py", "loader/cache.py")
@@ -110,7 +118,8 @@ class DeckCache:
         return None if found is None else found.deck()
 
     def get_entry(self, path: str, digest: bytes) -> Entry | None:
-        """The sound entry of file `path` whose bytes hash to `digest` (its index read, its deck not yet)."""
+        """The sound entry of file `path` whose bytes hash to `digest` (its index's header read, not yet its
+        columns or its deck)."""
         try:
             blob = _read_own(self.entry(path, digest))
         except OSError:
@@ -133,10 +142,13 @@ class DeckCache:
 
 @dataclass(frozen=True)
 class Entry:
-    """A sound cache entry: the deck's index, read; the deck itself is unpickled only when asked for."""
+    """A sound cache entry: its index's header read; each column, and the deck, unpickled only when asked for."""
 
-    index: DeckIndex
+    deck_id: str
+    sources: int
+    size: int
     path: str
+    columns: tuple[bytes, ...] = dataclasses.field(repr=False)
     payload: memoryview = dataclasses.field(repr=False)
     payload_hash: bytes = dataclasses.field(repr=False)
 
@@ -154,14 +166,27 @@ class Entry:
         index_bytes = view[_HEAD.size:_HEAD.size + index_size]
         if hashlib.sha256(index_bytes).digest() != index_hash:
             return None
-        try:
-            value = _PlainUnpickler(io.BytesIO(index_bytes)).load()
-        except Exception:  # a sound hash over bytes we cannot read: written by another build; rebuild it
+        value = _plain(index_bytes)
+        if not (isinstance(value, tuple) and len(value) == 4 and isinstance(value[0], str)
+                and all(type(v) is int and v >= 0 for v in value[1:3]) and isinstance(value[3], tuple)
+                and len(value[3]) == len(COLUMNS) and all(isinstance(c, bytes) for c in value[3])):
             return None
-        index = _index(value, path)
-        if index is None:
+        deck_id, sources, cards, columns = value
+        return cls(deck_id, sources, cards, path, columns, view[_HEAD.size + index_size:], payload_hash)
+
+    def index(self, column: Callable[[str], Any] | None = None) -> DeckIndex:
+        """The deck's index; its columns come from `column(name)` (default: `self.column`, which may give
+        None for a column that is not sound — a library falls back to the parsed file instead)."""
+        return DeckIndex(self.deck_id, self.sources, self.size, column or self.column, self.path)
+
+    def column(self, name: str) -> Any:
+        """Index column `name`, unpickled now, or None when it does not have the column's shape."""
+        value = _plain(self.columns[COLUMNS.index(name)])
+        if name == "cited":  # its positions are checked where they are used (`aiquiz.progress.related`)
+            return value if type(value) is dict else None
+        if not (type(value) is tuple and len(value) == self.size):
             return None
-        return cls(index, path, view[_HEAD.size + index_size:], payload_hash)
+        return value if set(map(type, value)) <= _ITEMS[name] else None
 
     def deck(self) -> Deck | None:
         """The deck, unpickled now (None when its bytes are not sound: the caller parses the file)."""
@@ -176,20 +201,27 @@ class Entry:
         return deck if deck.path == self.path or not self.path else dataclasses.replace(deck, path=self.path)
 
 
-def _index(value: object, path: str) -> DeckIndex | None:
-    """The index from its stored tuple, or None when the tuple does not have an index's shape."""
-    if not (isinstance(value, tuple) and len(value) == 7 and isinstance(value[0], str)
-            and isinstance(value[1], int) and all(isinstance(v, tuple) for v in value[2:])):
+def _plain(data: bytes | memoryview) -> object:
+    """Plain values (tuples, strings, numbers, dicts) unpickled with an unpickler that builds no class (None
+    when the bytes are not such a pickle)."""
+    try:
+        return _PlainUnpickler(io.BytesIO(data)).load()
+    except Exception:  # a sound hash over bytes we cannot read: written by another build; rebuild it
         return None
-    if len({len(v) for v in value[2:]}) != 1:
-        return None
-    return DeckIndex.from_tuple(value, path)
 
 
 def encode(deck: Deck, digest: bytes) -> bytes:
     """An entry's bytes: the header (magic, format, code fingerprint, content hash, the index's and the deck's
-    sizes and hashes), the index (plain tuples) and the deck."""
-    return pack(pickle.dumps(index_deck(deck).to_tuple(), protocol=5), pickle.dumps(deck, protocol=5), digest)
+    sizes and hashes), the index (plain values) and the deck."""
+    return pack(encode_index(deck), pickle.dumps(deck, protocol=5), digest)
+
+
+def encode_index(deck: Deck, columns: Mapping[str, bytes] | None = None) -> bytes:
+    """The index part of a deck's entry: deck id, number of sources and of cards, and each column pickled
+    (`columns` replaces some of them with other bytes: for tests of entries that must not be trusted)."""
+    index = index_deck(deck)
+    pickled = tuple((columns or {}).get(name) or pickle.dumps(index.column(name), protocol=5) for name in COLUMNS)
+    return pickle.dumps((deck.id, len(deck.sources), len(deck.cards), pickled), protocol=5)
 
 
 def pack(index: bytes, payload: bytes, digest: bytes) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from aiquiz.loader.cache import DeckCache, Entry, content_hash
 from aiquiz.loader.files import parse_bytes, read_all, read_bytes
@@ -19,20 +20,26 @@ from aiquiz.model import AnyCard, Deck, DeckIndex, index_deck
 class Shelf:
     """One deck file: its index, and its deck (read from the cache entry the first time it is needed)."""
 
-    def __init__(self, index: DeckIndex, deck: Deck | None = None, entry: Entry | None = None,
-                 data: bytes = b"") -> None:
-        self.index = index
+    def __init__(self, deck: Deck | None = None, entry: Entry | None = None, data: bytes = b"",
+                 path: str = "") -> None:
         self._deck = deck
         self._entry = entry
-        self._data = data  # the file's bytes as read, to parse should the cached deck be unreadable
+        self._data = data  # the file's bytes as read, to parse should the cached deck or index be unreadable
+        self._path = path
+        self.index: DeckIndex = entry.index(self._column) if entry is not None else index_deck(self.deck())
 
     def deck(self) -> Deck:
         """The deck (unpickled from the cache entry on first use)."""
         if self._deck is None:
             found = self._entry.deck() if self._entry is not None else None
-            self._deck = found if found is not None else parse_bytes(self.index.path, self._data, b"", None)
-            self._entry, self._data = None, b""
+            self._deck = found if found is not None else parse_bytes(self._path, self._data, b"", None)
+            self._data = b""
         return self._deck
+
+    def _column(self, name: str) -> Any:
+        """An index column from the cache entry, or from the deck when the entry's column is not sound."""
+        found = self._entry.column(name) if self._entry is not None else None
+        return found if found is not None else index_deck(self.deck()).column(name)
 
 
 class Library:
@@ -46,7 +53,7 @@ class Library:
     @classmethod
     def of(cls, decks: Iterable[Deck]) -> Library:
         """A library of decks already in memory."""
-        return cls([Shelf(index_deck(d), d) for d in decks])
+        return cls([Shelf(d) for d in decks])
 
     def decks(self) -> list[Deck]:
         """Every deck (all of them materialized)."""
@@ -89,13 +96,9 @@ def _shelf(path: Path, cache: DeckCache | None) -> Shelf:
     name = str(path)
     data = read_bytes(path)
     if cache is None:
-        return _parsed(parse_bytes(name, data, b"", None))
+        return Shelf(parse_bytes(name, data, b"", None))
     digest = content_hash(data)
     entry = cache.get_entry(name, digest)
     if entry is not None:
-        return Shelf(entry.index, entry=entry, data=data)
-    return _parsed(parse_bytes(name, data, digest, cache))
-
-
-def _parsed(deck: Deck) -> Shelf:
-    return Shelf(index_deck(deck), deck)
+        return Shelf(entry=entry, data=data, path=name)
+    return Shelf(parse_bytes(name, data, digest, cache))

@@ -11,50 +11,65 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from aiquiz.model import Deck, DeckIndex, Passage, cited_passages
-from aiquiz.select import card_key
-
-
-def passages_of(deck: Deck) -> dict[str, tuple[Passage, ...]]:
-    """Each card's cited passages (source id, anchor), by card key; cards citing no anchor are left out."""
-    prefix = card_key(deck.id, "")
-    return {prefix + card.id: found for card in deck.cards if card.cite and (found := cited_passages(deck, card))}
-
-
-def _passages(deck: Deck | DeckIndex) -> Iterator[tuple[str, tuple[Passage, ...]]]:
-    """(key, passages) of each card of a deck or of its index that cites a passage."""
-    if isinstance(deck, Deck):
-        yield from passages_of(deck).items()
-    else:
-        yield from ((k, p) for k, p in zip(deck.keys(), deck.passages, strict=True) if p)
+from aiquiz.model import Deck, DeckIndex, index_deck, passage_key
 
 
 class Related(Mapping[str, frozenset[str]]):
-    """The related cards of each card, found on demand: built in one pass over the decks, a card's set is
-    only made when it is asked for (a session asks for a few hundred of 100k cards)."""
+    """The related cards of each card, found when asked for: a card's passages are looked up in each deck's
+    index of cited passages (`DeckIndex.cited`), so nothing is walked card by card (a session asks for a few
+    hundred of 100k cards). Iterating it (or its length) finds every related card at once."""
 
     def __init__(self, decks: Sequence[Deck | DeckIndex]) -> None:
-        by_passage: dict[Passage, list[str]] = {}
-        for deck in decks:
-            for key, passages in _passages(deck):
-                for passage in (passages if len(passages) == 1 else set(passages)):
-                    by_passage.setdefault(passage, []).append(key)
-        self._by_passage = {p: keys for p, keys in by_passage.items() if len(keys) > 1}
-        self._passages: dict[str, list[Passage]] = {}
-        for passage, keys in self._by_passage.items():
-            for key in keys:
-                self._passages.setdefault(key, []).append(passage)
+        self._indexes = [d if isinstance(d, DeckIndex) else index_deck(d) for d in decks]
+        self._by_id = {index.id: index for index in self._indexes}
+        self._every: dict[str, frozenset[str]] | None = None
 
     def __getitem__(self, key: str) -> frozenset[str]:
-        if key not in self._passages:
+        deck_id, _, card_id = key.partition("/")
+        index = self._by_id.get(deck_id)
+        at = index.position(card_id) if index is not None else None
+        if index is None or at is None:
             raise KeyError(key)
-        return frozenset(k for p in self._passages[key] for k in self._by_passage[p] if k != key)
+        found = {other for passage in index.passages[at] for other in self._citing(passage_key(passage))}
+        found.discard(key)
+        if not found:
+            raise KeyError(key)
+        return frozenset(found)
+
+    def _citing(self, passage: str) -> Iterator[str]:
+        """The key of every card citing a passage (by its `passage_key`)."""
+        for index in self._indexes:
+            at = index.cited.get(passage)
+            if at is not None:
+                prefix, cards = index.id + "/", index.cards
+                yield from (prefix + cards[i] for i in _positions(at, len(cards)))
+
+    def _all(self) -> dict[str, frozenset[str]]:
+        if self._every is None:
+            by_passage: dict[str, list[str]] = {}
+            for index in self._indexes:
+                prefix, cards = index.id + "/", index.cards
+                for passage, at in index.cited.items():
+                    by_passage.setdefault(passage, []).extend(prefix + cards[i] for i in _positions(at, len(cards)))
+            every: dict[str, set[str]] = {}
+            for keys in by_passage.values():
+                if len(keys) > 1:
+                    for key in keys:
+                        every.setdefault(key, set()).update(k for k in keys if k != key)
+            self._every = {k: frozenset(v) for k, v in every.items() if v}
+        return self._every
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._passages)
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._passages)
+        return len(self._all())
+
+
+def _positions(at: int | tuple[int, ...], size: int) -> list[int]:
+    """The card positions of an entry of `DeckIndex.cited` (one, or a tuple); a position that is not a card's
+    (an index from a cache entry not written by aiquiz) is left out rather than read."""
+    return [i for i in (at if type(at) is tuple else (at,)) if type(i) is int and 0 <= i < size]
 
 
 def related_map(decks: Sequence[Deck | DeckIndex]) -> Related:

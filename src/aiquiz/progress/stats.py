@@ -5,14 +5,13 @@ Days are the learner's local days: `now` carries the time zone they are counted 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from aiquiz.model import Deck, DeckIndex
+from aiquiz.model import Deck, DeckIndex, index_deck
 from aiquiz.progress.scheduler import Memory, Phase, Rating
 from aiquiz.progress.store import ReviewRecord
-from aiquiz.select import deck_keys
 
 FORECAST_DAYS = 14
 RETENTION_DAYS = 30
@@ -47,12 +46,22 @@ def deck_counts(deck: Deck | DeckIndex, memories: Mapping[str, Memory], now: dat
                 hidden: frozenset[str] = frozenset()) -> DeckCounts:
     """The new / learning / due / mature counts of one deck (or deck index) at `now` (suspended or buried
     cards: not due)."""
-    keys = list(deck_keys(deck))
-    studied = [(k, m) for k in keys if (m := memories.get(k)) is not None]
+    return _counts(_index(deck), [(k, m) for k, m in memories.items() if k.partition("/")[0] == deck.id],
+                   now, hidden)
+
+
+def _counts(index: DeckIndex, memories: Iterable[tuple[str, Memory]], now: datetime,
+            hidden: frozenset[str]) -> DeckCounts:
+    """`deck_counts` from the stored states of the deck's cards (and maybe of other cards of its deck id)."""
+    studied = [(k, m) for k, m in memories if index.position(k.partition("/")[2]) is not None]
     return DeckCounts(
-        deck=deck.id, total=len(keys), new=len(keys) - len(studied),
+        deck=index.id, total=index.size, new=index.size - len(studied),
         learning=sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for _, m in studied),
         due=sum(m.due <= now and k not in hidden for k, m in studied), mature=sum(m.mature for _, m in studied))
+
+
+def _index(deck: Deck | DeckIndex) -> DeckIndex:
+    return deck if isinstance(deck, DeckIndex) else index_deck(deck)
 
 
 def local_day(when: datetime, now: datetime, day_starts_at: int = 0) -> date:
@@ -119,20 +128,40 @@ def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Memo
         Per-deck counts, reviews today, 30-day retention, a 14-day forecast, the streak, and the stored
         cards of these decks that no longer exist in them.
     """
-    ids = {d.id for d in decks}
+    indexes = [_index(d) for d in decks]
+    ids = {d.id for d in indexes}
     mine = [r for r in reviews if r.key.split("/", 1)[0] in ids]
-    keys = {k for d in decks for k in deck_keys(d)}
-    kept = [m for k, m in memories.items() if k in keys and k not in hidden]
+    by_deck: dict[str, list[tuple[str, Memory]]] = {}  # the stored states of each loaded deck id's keys
+    for key, memory in memories.items():
+        deck_id = key.partition("/")[0]
+        if deck_id in ids:
+            by_deck.setdefault(deck_id, []).append((key, memory))
+    existing = _existing(indexes)
+    kept = [m for k, m in memories.items() if existing(k) and k not in hidden]
     rate, counted = retention(mine, now)
     today = local_day(now, now, day_starts_at)
-    return Stats(decks=tuple(deck_counts(d, memories, now, hidden) for d in decks),
+    return Stats(decks=tuple(_counts(d, by_deck.get(d.id, ()), now, hidden) for d in indexes),
                  reviews_today=reviews_on(mine, today, now, day_starts_at), retention=rate,
                  retention_reviews=counted, forecast=forecast(kept, now, day_starts_at=day_starts_at),
-                 streak=streak(mine, now, day_starts_at), removed=orphans(memories, decks))
+                 streak=streak(mine, now, day_starts_at), removed=orphans(memories, indexes))
 
 
 def orphans(stored: Iterable[str], decks: Sequence[Deck | DeckIndex]) -> tuple[str, ...]:
     """Stored card keys whose deck is loaded but which it no longer has (their progress is kept)."""
-    loaded = {d.id for d in decks}
-    existing = {k for d in decks for k in deck_keys(d)}
-    return tuple(sorted(k for k in stored if k.split("/", 1)[0] in loaded and k not in existing))
+    indexes = [_index(d) for d in decks]
+    loaded = {d.id for d in indexes}
+    existing = _existing(indexes)
+    return tuple(sorted(k for k in stored if k.partition("/")[0] in loaded and not existing(k)))
+
+
+def _existing(indexes: Sequence[DeckIndex]) -> Callable[[str], bool]:
+    """A test of whether a key `<deck id>/<card id>` is the key of a card of these decks."""
+    by_id: dict[str, list[DeckIndex]] = {}
+    for index in indexes:
+        by_id.setdefault(index.id, []).append(index)
+
+    def exists(key: str) -> bool:
+        deck_id, _, card_id = key.partition("/")
+        return any(index.position(card_id) is not None for index in by_id.get(deck_id, ()))
+
+    return exists
