@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,55 @@ def test_cited_positions_that_are_not_cards_are_left_out(cached: tuple[DeckCache
     assert dict(related) == {}  # every passage is cited by the first card only
     with pytest.raises(KeyError):
         related[f"{deck.id}/{deck.cards[0].id}"]
+
+
+def _bench_deck(cards: int) -> Deck:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_decks", ROOT / "bench" / "gen_decks.py")
+    gen = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(gen)  # type: ignore[union-attr]
+    text = "deck: b\ntitle: T\nsource: {id: bench}\ncards:\n" + "".join(gen.card_yaml(n) for n in range(cards))
+    return parse_deck(text, "b.yaml")
+
+
+def test_a_card_is_read_alone_from_its_chunk() -> None:
+    deck = _bench_deck(2 * deck_cache.CHUNK + 5)
+    digest = content_hash(b"b")
+    entry = deck_cache.Entry.decode(deck_cache.encode(deck, digest), digest, "b.yaml")
+    assert entry is not None and entry.head() == replace(deck, cards=())
+    assert [entry.card(i) for i in range(len(deck.cards))] == list(deck.cards)
+    assert entry.card(-1) is None and entry.card(len(deck.cards)) is None
+    assert entry.deck() == deck and [c.line for c in entry.deck().cards] == [c.line for c in deck.cards]
+
+
+@pytest.mark.parametrize("damage", ["short chunk", "a deck in a chunk", "a chunk too few", "cards in the head",
+                                    "not a pair"])
+def test_a_deck_part_that_is_not_sound_is_read_from_the_file(tmp_path: Path, damage: str) -> None:
+    deck = replace(_bench_deck(deck_cache.CHUNK + 3), path=str(tmp_path / "b.yaml"))
+    (tmp_path / "b.yaml").write_text(dump_deck(deck), encoding="utf-8")
+    deck = load_decks([tmp_path / "b.yaml"])[0]
+    cache, digest = DeckCache(tmp_path / "cache"), content_hash((tmp_path / "b.yaml").read_bytes())
+    head = pickle.dumps(replace(deck, cards=()), protocol=5)
+    chunks = [pickle.dumps(deck.cards[:deck_cache.CHUNK], protocol=5),
+              pickle.dumps(deck.cards[deck_cache.CHUNK:], protocol=5)]
+    match damage:
+        case "short chunk":
+            chunks[1] = pickle.dumps(deck.cards[deck_cache.CHUNK:-1], protocol=5)
+        case "a deck in a chunk":
+            chunks[0] = head
+        case "a chunk too few":
+            chunks = chunks[:1]
+        case "cards in the head":
+            head = pickle.dumps(deck, protocol=5)
+    payload = pickle.dumps((head, tuple(chunks)) if damage != "not a pair" else (head,), protocol=5)
+    cache.entry(deck.path, digest).parent.mkdir(parents=True, mode=0o700)
+    cache.entry(deck.path, digest).write_bytes(deck_cache.pack(deck_cache.encode_index(deck), payload, digest))
+    entry = cache.get_entry(deck.path, digest)
+    assert entry is not None and entry.deck() is None
+    library = load_library([tmp_path / "b.yaml"], cache=cache)
+    assert library.card(f"b/{deck.cards[-1].id}") == (replace(deck, cards=deck.cards[-1:]), deck.cards[-1])
+    assert library.decks() == [deck]
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file ownership")

@@ -4,6 +4,7 @@ computed from indexes (what a warm start reads from the cache) equal those compu
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -169,6 +170,8 @@ def test_a_library_finds_each_card_and_reads_only_the_deck_asked_for() -> None:
     assert library.find("a/c") == (decks[0], decks[0].cards[0])
     assert library.find("a/x") is None and library.find("b/c") is None
     assert library.decks_for("ab/c") == [decks[1]]
+    assert library.card("ab/c") == (decks[1], decks[1].cards[0]) and library.card("a/x") is None
+    assert library.card("b/c") is None and library.card("abc") is None
     assert Picked(*library.find("a/c") or (decks[1], decks[1].cards[0])).key == "a/c"
 
 
@@ -191,6 +194,9 @@ def test_a_library_from_the_cache_equals_the_loaded_decks(decks: list[Deck]) -> 
             return
         for _ in range(2):  # cold (parsed, cached), then warm (indexes from the cache, decks unpickled lazily)
             library = load_library([folder], cache=cache)
+            cards = {f"{d.id}/{c.id}": (replace(d, cards=(c,)), c) for d in loaded for c in d.cards}
+            assert {k: library.card(k) for k in cards} == cards  # one card read alone, its deck narrowed to it
+            assert [(d.path, c.line) for d, c in map(library.card, cards)] == [(d.path, c.line) for d, c in cards.values()]
             assert list(library.indexes) == [index_deck(d) for d in loaded]
             assert [i.path for i in library.indexes] == [d.path for d in loaded]
             assert library.decks() == loaded and [d.path for d in library.decks()] == [d.path for d in loaded]

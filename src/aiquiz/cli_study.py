@@ -127,7 +127,8 @@ def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: Stud
         from aiquiz.progress.history import card_history
         from aiquiz.progress.store import Store
 
-        found = places(load_library(paths).decks_for(key))  # only the deck the key names is read
+        shown = load_library(paths).card(key)  # only this card is read (its deck narrowed to it)
+        found = places([shown[0]] if shown is not None else [])
         path = _path(store)
         if not path.exists():
             if key not in found:

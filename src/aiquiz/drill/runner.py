@@ -180,7 +180,7 @@ class _Cards:
 
     def __getitem__(self, key: str) -> Picked:
         if key not in self._known:
-            found = self._library.find(key)
+            found = self._library.card(key)  # only the card is read; its deck comes narrowed to it
             if found is None:
                 raise KeyError(key)
             self._known[key] = Picked(*found)

@@ -14,10 +14,12 @@ Only valid decks are cached: an invalid file is parsed every time, so its errors
 a run without the cache. Entries are written to a temporary file and renamed into place, so two
 processes writing the same entry at once leave one whole entry, never a mix.
 
-An entry (format 3) is the header, then the deck's index, then the pickled deck. The index is a plain
-tuple — deck id, number of sources, number of cards, and each column of `DeckIndex` pickled on its own —
-read with an unpickler that can build no class; its hash is checked when the entry is read, and a column
-is unpickled (the same way) and its shape checked only when a command first uses it (`Entry.column`).
+An entry (format 3) is the header, then the deck's index, then the deck. The index is a plain tuple —
+deck id, number of sources, number of cards, and each column of `DeckIndex` pickled on its own — read with
+an unpickler that can build no class; its hash is checked when the entry is read, and a column is unpickled
+(the same way) and its shape checked only when a command first uses it (`Entry.column`). The deck is read
+from the file only when asked for (its hash checked then): the deck without its cards, and its cards in
+chunks of `CHUNK`, each pickled on its own, so one card can be read without the other thousands.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from aiquiz import model
-from aiquiz.model import COLUMNS, Deck, DeckIndex, index_deck
+from aiquiz.model import CARD_CLASSES, COLUMNS, AnyCard, Deck, DeckIndex, index_deck
 
 FORMAT = 3
+CHUNK = 64  # cards per separately pickled chunk of a deck
 MAGIC = b"AIQZDECK"
 NO_CACHE_ENV = "AIQUIZ_NO_CACHE"
 CACHE_DIR_ENV = "AIQUIZ_CACHE_DIR"
@@ -50,6 +53,7 @@ _ALLOWED = frozenset({"Deck", "Source", "Citation", "Text", "BasicCard", "ClozeC
 # The types of the items of each per-card index column.
 _ITEMS: dict[str, set[type]] = {"cards": {str}, "kinds": {str}, "tags": {tuple}, "difficulties": {int, type(None)},
                                 "passages": {tuple}}
+_CARDS: set[type] = set(CARD_CLASSES.values())
 # The modules whose source decides what a cached deck is: a change to any of them retires every entry.
 _CODE = ("model.py", "spec.py", "loader/cards.py", "loader/nodes.py", "loader/yamlsafe.py", "loader/files.py",
          "loader/fast.py", "loader/cache.py")
@@ -118,13 +122,14 @@ class DeckCache:
         return None if found is None else found.deck()
 
     def get_entry(self, path: str, digest: bytes) -> Entry | None:
-        """The sound entry of file `path` whose bytes hash to `digest` (its index's header read, not yet its
+        """The sound entry of file `path` whose bytes hash to `digest` (its header and index read, not yet its
         columns or its deck)."""
+        where = self.entry(path, digest)
         try:
-            blob = _read_own(self.entry(path, digest))
+            start, total = _read_own(where, 0, None)
         except OSError:
             return None
-        return Entry.decode(blob, digest, path)
+        return Entry.decode(start, digest, path, total, lambda at, size: _read_own(where, at, size)[0])
 
     def put(self, path: str, digest: bytes, deck: Deck) -> None:
         """Store `deck` (parsed from bytes hashing to `digest`); a cache that cannot be written is skipped."""
@@ -140,30 +145,34 @@ class DeckCache:
             tmp.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
 class Entry:
-    """A sound cache entry: its index's header read; each column, and the deck, unpickled only when asked for."""
+    """A sound cache entry: its index's header read; each column, and the deck, read only when asked for."""
 
-    deck_id: str
-    sources: int
-    size: int
-    path: str
-    columns: tuple[bytes, ...] = dataclasses.field(repr=False)
-    payload: memoryview = dataclasses.field(repr=False)
-    payload_hash: bytes = dataclasses.field(repr=False)
+    def __init__(self, head: tuple[str, int, int, tuple[bytes, ...]], path: str, payload: Callable[[], bytes],
+                 payload_hash: bytes) -> None:
+        self.deck_id, self.sources, self.size, self.columns = head
+        self.path = path
+        self._payload = payload
+        self._payload_hash = payload_hash
+        self._parts: tuple[bytes, tuple[bytes, ...]] | None = None
+        self._chunks: dict[int, tuple[AnyCard, ...] | None] = {}
 
     @classmethod
-    def decode(cls, blob: bytes, digest: bytes, path: str) -> Entry | None:
-        """The entry in `blob`, or None when its header, hashes or index are not as `encode` wrote them."""
+    def decode(cls, blob: bytes, digest: bytes, path: str, total: int | None = None,
+               read: Callable[[int, int], bytes] | None = None) -> Entry | None:
+        """The entry whose bytes start with `blob` (the whole entry; or its header and index, with the entry's
+        size `total` and `read(offset, size)` to read the rest), or None when its header, hashes or index are
+        not as `encode` wrote them."""
         if len(blob) < _HEAD.size:
             return None
         magic, form, code, content, index_size, index_hash, size, payload_hash = _HEAD.unpack_from(blob)
-        view = memoryview(blob)
         if (magic, form, code, content) != (MAGIC, FORMAT, code_fingerprint(), digest):
             return None
-        if _HEAD.size + index_size + size != len(blob):
+        start = _HEAD.size + index_size
+        if start + size != (len(blob) if total is None else total) or len(blob) < start:
             return None
-        index_bytes = view[_HEAD.size:_HEAD.size + index_size]
+        view = memoryview(blob)
+        index_bytes = view[_HEAD.size:start]
         if hashlib.sha256(index_bytes).digest() != index_hash:
             return None
         value = _plain(index_bytes)
@@ -171,8 +180,8 @@ class Entry:
                 and all(type(v) is int and v >= 0 for v in value[1:3]) and isinstance(value[3], tuple)
                 and len(value[3]) == len(COLUMNS) and all(isinstance(c, bytes) for c in value[3])):
             return None
-        deck_id, sources, cards, columns = value
-        return cls(deck_id, sources, cards, path, columns, view[_HEAD.size + index_size:], payload_hash)
+        payload = (lambda: read(start, size)) if read is not None else (lambda: view[start:start + size])
+        return cls(value, path, payload, payload_hash)  # type: ignore[arg-type]
 
     def index(self, column: Callable[[str], Any] | None = None) -> DeckIndex:
         """The deck's index; its columns come from `column(name)` (default: `self.column`, which may give
@@ -189,16 +198,59 @@ class Entry:
         return value if set(map(type, value)) <= _ITEMS[name] else None
 
     def deck(self) -> Deck | None:
-        """The deck, unpickled now (None when its bytes are not sound: the caller parses the file)."""
-        if hashlib.sha256(self.payload).digest() != self.payload_hash:
+        """The deck, read now (None when its bytes are not sound: the caller parses the file)."""
+        head = self.head()
+        chunks = [self.chunk(i) for i in range(-(-self.size // CHUNK))]
+        if head is None or any(c is None for c in chunks):
             return None
-        try:
-            deck = _ModelUnpickler(io.BytesIO(self.payload)).load()
-        except Exception:
-            return None
-        if not isinstance(deck, Deck):
+        return dataclasses.replace(head, cards=tuple(card for chunk in chunks for card in chunk or ()))
+
+    def card(self, at: int) -> AnyCard | None:
+        """The card at position `at` (None when the entry's bytes for it are not sound)."""
+        chunk = self.chunk(at // CHUNK) if 0 <= at < self.size else None
+        return None if chunk is None else chunk[at % CHUNK]
+
+    def head(self) -> Deck | None:
+        """The deck without its cards (`cards` is empty), or None when its bytes are not sound."""
+        parts = self._read()
+        deck = None if parts is None else _model(parts[0])
+        if not (isinstance(deck, Deck) and deck.cards == ()):
             return None
         return deck if deck.path == self.path or not self.path else dataclasses.replace(deck, path=self.path)
+
+    def chunk(self, number: int) -> tuple[AnyCard, ...] | None:
+        """The cards of chunk `number` (positions CHUNK * number on), or None when its bytes are not sound."""
+        if number not in self._chunks:
+            parts = self._read()
+            cards = _model(parts[1][number]) if parts is not None and 0 <= number < len(parts[1]) else None
+            sound = (type(cards) is tuple and len(cards) == min(CHUNK, self.size - CHUNK * number)
+                     and set(map(type, cards)) <= _CARDS)
+            self._chunks[number] = cards if sound else None  # type: ignore[assignment]
+        return self._chunks[number]
+
+    def _read(self) -> tuple[bytes, tuple[bytes, ...]] | None:
+        """The deck's bytes read (and their hash checked) on first use: the deck without cards, and the chunks."""
+        if self._parts is None:
+            try:
+                payload = self._payload()
+            except OSError:
+                return None
+            if hashlib.sha256(payload).digest() != self._payload_hash:
+                return None
+            value = _plain(payload)
+            if not (type(value) is tuple and len(value) == 2 and type(value[0]) is bytes and type(value[1]) is tuple
+                    and len(value[1]) == -(-self.size // CHUNK) and all(type(c) is bytes for c in value[1])):
+                return None
+            self._parts = value
+        return self._parts
+
+
+def _model(data: bytes) -> object:
+    """Deck model values unpickled with an unpickler that builds nothing else (None when it cannot)."""
+    try:
+        return _ModelUnpickler(io.BytesIO(data)).load()
+    except Exception:
+        return None
 
 
 def _plain(data: bytes | memoryview) -> object:
@@ -213,7 +265,13 @@ def _plain(data: bytes | memoryview) -> object:
 def encode(deck: Deck, digest: bytes) -> bytes:
     """An entry's bytes: the header (magic, format, code fingerprint, content hash, the index's and the deck's
     sizes and hashes), the index (plain values) and the deck."""
-    return pack(encode_index(deck), pickle.dumps(deck, protocol=5), digest)
+    return pack(encode_index(deck), encode_deck(deck), digest)
+
+
+def encode_deck(deck: Deck) -> bytes:
+    """The deck part of an entry: the deck without its cards, and its cards in chunks, each pickled."""
+    chunks = tuple(pickle.dumps(deck.cards[at:at + CHUNK], protocol=5) for at in range(0, len(deck.cards), CHUNK))
+    return pickle.dumps((pickle.dumps(dataclasses.replace(deck, cards=()), protocol=5), chunks), protocol=5)
 
 
 def encode_index(deck: Deck, columns: Mapping[str, bytes] | None = None) -> bytes:
@@ -239,16 +297,24 @@ def decode(blob: bytes, digest: bytes, path: str = "") -> Deck | None:
     return found.deck()
 
 
-def _read_own(entry: Path) -> bytes:
-    """The bytes of a cache entry that is a regular file of ours, not writable by others."""
+def _read_own(entry: Path, start: int, size: int | None) -> tuple[bytes, int]:
+    """Part of a cache entry that is a regular file of ours, not writable by others, and the file's size.
+
+    From `start`, `size` bytes; with `size` None, the header and the index (their size is in the header).
+    """
     with open(entry, "rb") as src:
+        info = os.fstat(src.fileno())
         if hasattr(os, "getuid"):
-            info = os.fstat(src.fileno())
             import stat
 
             if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
                 raise OSError(f"{entry} is not a private cache entry")
-        return src.read()
+        src.seek(start)
+        if size is not None:
+            return src.read(size), info.st_size
+        head = src.read(_HEAD.size)
+        index_size = _HEAD.unpack(head)[4] if len(head) == _HEAD.size else 0
+        return head + src.read(min(index_size, info.st_size)), info.st_size
 
 
 def content_hash(data: bytes) -> bytes:

@@ -8,6 +8,7 @@ hand). The decks, their order and every error are those of `load_decks`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,20 @@ class Shelf:
             self._deck = found if found is not None else parse_bytes(self._path, self._data, b"", None)
             self._data = b""
         return self._deck
+
+    def card(self, card_id: str) -> tuple[Deck, AnyCard] | None:
+        """The card with this id and its deck narrowed to it (`cards` holds that card only): read alone from
+        the cache entry when the deck is not in memory yet."""
+        at = self.index.position(card_id)
+        if at is None:
+            return None
+        if self._deck is None and self._entry is not None:
+            head, card = self._entry.head(), self._entry.card(at)
+            if head is not None and card is not None and card.id == card_id:
+                return dataclasses.replace(head, cards=(card,)), card
+        deck = self.deck()
+        found = next((c for c in deck.cards if c.id == card_id), None)
+        return None if found is None else (dataclasses.replace(deck, cards=(found,)), found)
 
     def _column(self, name: str) -> Any:
         """An index column from the cache entry, or from the deck when the entry's column is not sound."""
@@ -67,6 +82,14 @@ class Library:
     def decks_for(self, key: str) -> list[Deck]:
         """The decks a card key `<deck id>/<card id>` can belong to (at most one: deck ids are unique)."""
         return [s.deck() for s in self._shelves if key.startswith(s.index.id + "/")]
+
+    def card(self, key: str) -> tuple[Deck, AnyCard] | None:
+        """The card of a key and its deck narrowed to that card (the deck's `cards` holds it alone), or None when
+        no loaded deck has it. Only that card is read from the cache (the drill and `aiquiz card` show one card
+        at a time; `find` gives the whole deck)."""
+        deck_id, _, card_id = key.partition("/")
+        shelf = self._by_id.get(deck_id)
+        return None if shelf is None else shelf.card(card_id)
 
     def find(self, key: str) -> tuple[Deck, AnyCard] | None:
         """The deck and card of a card key, or None when no loaded deck has it."""
