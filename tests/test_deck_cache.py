@@ -26,7 +26,7 @@ from aiquiz.loader import cache as deck_cache
 from aiquiz.loader import load_decks, parse_deck
 from aiquiz.loader.cache import DeckCache, cache_dir, cache_disabled, content_hash, decode
 from aiquiz.loader.library import load_library
-from aiquiz.model import COLUMNS, Deck, cited_passages, index_deck, passage_key
+from aiquiz.model import COLUMNS, Deck, cited_passages, cited_table, index_deck
 from aiquiz.progress.related import related_map
 
 from conftest import DECKS, FIXTURES, ROOT
@@ -189,18 +189,22 @@ def test_an_index_column_that_is_not_sound_is_read_from_the_deck(cached: tuple[D
     assert list(library.indexes) == [index_deck(deck)] and library.decks() == [deck]
 
 
-def test_cited_positions_that_are_not_cards_are_left_out(cached: tuple[DeckCache, str, bytes, Path],
-                                                          sample_path: Path) -> None:
+def test_a_cited_table_can_only_point_at_cards_that_cite_the_passage(cached: tuple[DeckCache, str, bytes, Path],
+                                                                     sample_path: Path) -> None:
+    """Each card a `cited` table points at is checked against the card's own passages: a table naming every
+    position for every passage (and positions past the last card) gives exactly the related cards."""
     cache, path, digest, entry = cached
     deck = parse_deck(sample_path.read_text(encoding="utf-8"), path)
-    cited = {passage_key(p): (0, 0) for c in deck.cards for p in cited_passages(deck, c)}
-    cited |= {"x": 99, "y": (-1, "a", 1), "z": "q"}  # type: ignore[dict-item]
-    entry.write_bytes(deck_cache.pack(deck_cache.encode_index(deck, {"cited": pickle.dumps(cited, protocol=5)}),
-                                      pickle.dumps(deck, protocol=5), digest))
-    related = related_map(load_library([sample_path], cache=cache).indexes)
-    assert dict(related) == {}  # every passage is cited by the first card only
-    with pytest.raises(KeyError):
-        related[f"{deck.id}/{deck.cards[0].id}"]
+    passages = [cited_passages(deck, c) for c in deck.cards]
+    every = [[p for cited in passages for p in cited]] * (len(deck.cards) + 3)
+    hostile = pickle.dumps(cited_table(every), protocol=5)
+    entry.write_bytes(deck_cache.pack(deck_cache.encode_index(deck, {"cited": hostile}), deck_cache.encode_deck(deck),
+                                      digest))
+    index = load_library([sample_path], cache=cache).indexes[0]
+    assert index.cited != index_deck(deck).cited
+    assert [[index.citing(p) for p in cited] for cited in passages] == \
+        [[index_deck(deck).citing(p) for p in cited] for cited in passages]
+    assert dict(related_map([index])) == dict(related_map([deck]))
 
 
 def _bench_deck(cards: int) -> Deck:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from hashlib import blake2b
 from typing import Any, ClassVar, cast
 
 
@@ -280,9 +284,9 @@ class DeckIndex:
     The compiled deck cache stores it beside each deck, so commands that need only keys, tags and cited
     passages (stats, the drill's queue) do not materialize every card. Per card, in file order (one tuple per
     column): `cards` (ids), `kinds` (`Kind` values), `tags`, `difficulties` and `passages` (the passages each
-    card cites, as (source id, anchor); empty when it cites none); and `cited`, the positions of the cards
-    citing each passage (keyed by `passage_key`). A column is read the first time it is used
-    (`column(name)` gives it: the cache decodes it then), so a command pays only for the columns it reads.
+    card cites, as (source id, anchor); empty when it cites none); and `cited`, a lookup table of the cards
+    citing each passage (`citing`). A column is read the first time it is used (`column(name)` gives it: the
+    cache decodes it then), so a command pays only for the columns it reads.
     Two indexes are equal when their deck id, number of sources and columns are (the path is not compared).
     """
 
@@ -319,10 +323,26 @@ class DeckIndex:
         return cast("tuple[tuple[Passage, ...], ...]", self._column("passages"))
 
     @cached_property
-    def cited(self) -> Mapping[str, int | tuple[int, ...]]:
-        """For each passage some card cites (by `passage_key`), the position of that card, or of each card
-        citing it (in file order) when there are several."""
-        return cast("Mapping[str, int | tuple[int, ...]]", self._column("cited"))
+    def cited(self) -> bytes:
+        """The cards citing each passage: a `cited_table` of the `passages` column."""
+        return cast(bytes, self._column("cited"))
+
+    @cached_property
+    def _cited(self) -> tuple[memoryview, memoryview]:
+        table = memoryview(self.cited)
+        return table[:len(table) // 2].cast("Q"), table[len(table) // 2:].cast("Q")
+
+    def citing(self, passage: Passage) -> list[int]:
+        """The position of each card citing `passage`, in file order (found without reading every card)."""
+        hashes, positions = self._cited
+        code, found = _passage_hash(passage), []
+        at = bisect_left(hashes, code)
+        while at < len(hashes) and hashes[at] == code:
+            card = positions[at]
+            if card < self.size and passage in self.passages[card]:  # the same hash: the same passage?
+                found.append(card)
+            at += 1
+        return found
 
     @cached_property
     def _positions(self) -> dict[str, int]:
@@ -355,9 +375,10 @@ class DeckIndex:
         return f"DeckIndex(id={self.id!r}, sources={self.sources}, size={self.size}, path={self.path!r})"
 
 
-def passage_key(passage: Passage) -> str:
-    """The key of a passage in `DeckIndex.cited`: its source id and anchor, joined by a NUL."""
-    return f"{passage[0]}\0{passage[1]}"
+def _passage_hash(passage: Passage) -> int:
+    """A passage's 64-bit BLAKE2b hash (keys the `cited` table; a match is checked against the passage)."""
+    return int.from_bytes(blake2b(f"{passage[0]}\0{passage[1]}".encode(errors="surrogatepass"),
+                                  digest_size=8).digest(), sys.byteorder)
 
 
 def cited_passages(deck: Deck, card: Card) -> tuple[Passage, ...]:
@@ -389,16 +410,12 @@ def deck_column(deck: Deck, name: str) -> Any:
         case "passages":
             return tuple(cited_passages(deck, c) for c in cards)
         case "cited":
-            return cited_positions(tuple(cited_passages(deck, c) for c in cards))
+            return cited_table(tuple(cited_passages(deck, c) for c in cards))
     raise KeyError(name)
 
 
-def cited_positions(passages: Sequence[Sequence[Passage]]) -> dict[str, int | tuple[int, ...]]:
-    """The `cited` column from the `passages` column: by passage key, the position(s) of the citing cards."""
-    found: dict[str, list[int]] = {}
-    for at, cited in enumerate(passages):
-        for passage in cited:
-            positions = found.setdefault(passage_key(passage), [])
-            if not positions or positions[-1] != at:  # a card citing one passage twice counts once
-                positions.append(at)
-    return {k: v[0] if len(v) == 1 else tuple(v) for k, v in found.items()}
+def cited_table(passages: Sequence[Sequence[Passage]]) -> bytes:
+    """The `cited` column from the `passages` column: each cited passage's hash with the position of a card
+    citing it, sorted, as two arrays of native 64-bit integers (hashes, then positions) in one bytes."""
+    pairs = sorted({(_passage_hash(p), at) for at, cited in enumerate(passages) for p in cited})
+    return array("Q", [h for h, _ in pairs]).tobytes() + array("Q", [at for _, at in pairs]).tobytes()

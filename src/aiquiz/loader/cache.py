@@ -80,7 +80,8 @@ def code_fingerprint() -> bytes:
     """SHA-256 of aiquiz's version and the source of the model and loader modules (computed once)."""
     from aiquiz import __version__
 
-    digest = hashlib.sha256(f"aiquiz {__version__} format {FORMAT} python {sys.version_info[:2]}".encode())
+    digest = hashlib.sha256(f"aiquiz {__version__} format {FORMAT} python {sys.version_info[:2]} "
+                            f"{sys.byteorder}".encode())  # the index's `cited` table is in native byte order
     root = Path(model.__file__).parent
     for name in _CODE:
         try:
@@ -191,8 +192,8 @@ class Entry:
     def column(self, name: str) -> Any:
         """Index column `name`, unpickled now, or None when it does not have the column's shape."""
         value = _plain(self.columns[COLUMNS.index(name)])
-        if name == "cited":  # its positions are checked where they are used (`aiquiz.progress.related`)
-            return value if type(value) is dict else None
+        if name == "cited":  # a table of 64-bit hashes and positions (each match is checked where it is used)
+            return value if type(value) is bytes and len(value) % 16 == 0 else None
         if not (type(value) is tuple and len(value) == self.size):
             return None
         return value if set(map(type, value)) <= _ITEMS[name] else None

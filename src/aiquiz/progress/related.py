@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from aiquiz.model import Deck, DeckIndex, index_deck, passage_key
+from aiquiz.model import Deck, DeckIndex, Passage, index_deck
 
 
 class Related(Mapping[str, frozenset[str]]):
     """The related cards of each card, found when asked for: a card's passages are looked up in each deck's
-    index of cited passages (`DeckIndex.cited`), so nothing is walked card by card (a session asks for a few
+    table of cited passages (`DeckIndex.citing`), so nothing is walked card by card (a session asks for a few
     hundred of 100k cards). Iterating it (or its length) finds every related card at once."""
 
     def __init__(self, decks: Sequence[Deck | DeckIndex]) -> None:
@@ -30,31 +30,24 @@ class Related(Mapping[str, frozenset[str]]):
         at = index.position(card_id) if index is not None else None
         if index is None or at is None:
             raise KeyError(key)
-        found = {other for passage in index.passages[at] for other in self._citing(passage_key(passage))}
+        found = {f"{other.id}/{other.cards[i]}" for passage in set(index.passages[at]) for other in self._indexes
+                 for i in other.citing(passage)}
         found.discard(key)
         if not found:
             raise KeyError(key)
         return frozenset(found)
 
-    def _citing(self, passage: str) -> Iterator[str]:
-        """The key of every card citing a passage (by its `passage_key`)."""
-        for index in self._indexes:
-            at = index.cited.get(passage)
-            if at is not None:
-                prefix, cards = index.id + "/", index.cards
-                yield from (prefix + cards[i] for i in _positions(at, len(cards)))
-
     def _all(self) -> dict[str, frozenset[str]]:
         if self._every is None:
-            by_passage: dict[str, list[str]] = {}
+            by_passage: dict[Passage, list[str]] = {}
             for index in self._indexes:
-                prefix, cards = index.id + "/", index.cards
-                for passage, at in index.cited.items():
-                    by_passage.setdefault(passage, []).extend(prefix + cards[i] for i in _positions(at, len(cards)))
+                for card, passages in zip(index.keys(), index.passages, strict=True):
+                    for passage in set(passages):
+                        by_passage.setdefault(passage, []).append(card)
             every: dict[str, set[str]] = {}
             for keys in by_passage.values():
-                if len(keys) > 1:
-                    for key in keys:
+                for key in keys:
+                    if len(keys) > 1:
                         every.setdefault(key, set()).update(k for k in keys if k != key)
             self._every = {k: frozenset(v) for k, v in every.items() if v}
         return self._every
@@ -64,12 +57,6 @@ class Related(Mapping[str, frozenset[str]]):
 
     def __len__(self) -> int:
         return len(self._all())
-
-
-def _positions(at: int | tuple[int, ...], size: int) -> list[int]:
-    """The card positions of an entry of `DeckIndex.cited` (one, or a tuple); a position that is not a card's
-    (an index from a cache entry not written by aiquiz) is left out rather than read."""
-    return [i for i in (at if type(at) is tuple else (at,)) if type(i) is int and 0 <= i < size]
 
 
 def related_map(decks: Sequence[Deck | DeckIndex]) -> Related:
