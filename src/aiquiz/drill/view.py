@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -30,9 +31,11 @@ from aiquiz.model import (
     resolve_citations,
 )
 from aiquiz.model import Text as CardText
-from aiquiz.progress.optimize import FitOutcome
 from aiquiz.progress.scheduler import Rating
-from aiquiz.progress.tuning import Optimized
+
+if TYPE_CHECKING:  # the optimizer is imported only when a fit runs
+    from aiquiz.progress.optimize import FitOutcome
+    from aiquiz.progress.tuning import Optimized
 
 KIND_LABEL = {"basic": N_("question"), "cloze": N_("fill the gap"), "choice": N_("choose"),
               "truefalse": N_("true or false")}

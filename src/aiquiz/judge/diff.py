@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rapidfuzz.distance import Levenshtein
-
 from aiquiz.judge.text import fold, ignorable
 
 
@@ -44,6 +42,8 @@ def char_diff(typed: str, expected: str) -> tuple[Segment, ...]:
     Returns:
         Segments in reading order; their SAME and TYPED_WRONG texts spell `typed` (stripped) in order.
     """
+    from rapidfuzz.distance import Levenshtein  # imported when an answer is judged, not by every command
+
     typed, expected = typed.strip(), expected.strip()
     keys_a, keys_b = [fold(ch) for ch in typed], [fold(ch) for ch in expected]
     out: list[Segment] = []

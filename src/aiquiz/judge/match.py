@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rapidfuzz.distance import OSA
-
 from aiquiz.judge.diff import Segment, char_diff
 from aiquiz.judge.numbers import MARK, has_number
 from aiquiz.judge.text import comparable, is_cjk
@@ -75,6 +73,8 @@ def edits(typed: str, expected: str) -> int | None:
     limit = allowed_edits(expected)
     if limit == 0 or _NUMBER_TOKEN.findall(typed) != _NUMBER_TOKEN.findall(expected):
         return 0 if typed == expected else None  # a different number is wrong, never a near miss
+    from rapidfuzz.distance import OSA  # imported when an answer is judged, not by every command
+
     distance = OSA.distance(typed, expected, score_cutoff=limit)
     return distance if distance <= limit else None
 

@@ -9,8 +9,6 @@ from typing import TypeVar
 from aiquiz import spec
 from aiquiz.errors import DeckError, Problem, UsageError
 from aiquiz.loader.cache import DeckCache, content_hash
-from aiquiz.loader.cards import DeckReader
-from aiquiz.loader.yamlsafe import check_graph, compose
 from aiquiz.model import Deck
 
 
@@ -29,6 +27,9 @@ def parse_deck(text: str, path: str = "<deck>", fast: bool = True) -> Deck:
     Raises:
         DeckError: with every problem found in the file (file, line, card id, message).
     """
+    from aiquiz.loader.cards import DeckReader  # the YAML reader: not imported when every deck is cached
+    from aiquiz.loader.yamlsafe import check_graph, compose
+
     root = compose(text, path)
     reader = DeckReader(path, fast)
     try:

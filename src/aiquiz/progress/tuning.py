@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiquiz.progress.optimize import AdoptedSet, DayClock, FitOutcome, Params, ReviewEvent, Verdict, by_card, fit
 from aiquiz.progress.records import ReviewRecord
 from aiquiz.progress.scheduler import Parameters, replayer
 from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Store
 from aiquiz.select import deck_of
+
+if TYPE_CHECKING:  # the optimizer (and fsrs-rs) is imported when a set is read or a fit runs, not by every drill
+    from aiquiz.progress.optimize import AdoptedSet, FitOutcome, ReviewEvent
 
 GLOBAL = ""
 LAST_FIT = ("~state", "last-fit-reviews")  # the review count at the last evaluated fit (not a setting)
@@ -36,8 +38,13 @@ class ParameterSet:
 
 def parameter_sets(store: Store) -> list[ParameterSet]:
     """Every adopted set, oldest first (damaged records are skipped: the defaults apply)."""
+    rows = store.parameter_sets()
+    if not rows:
+        return []
+    from aiquiz.progress.optimize import AdoptedSet
+
     out = []
-    for sid, data, reverted in store.parameter_sets():
+    for sid, data, reverted in rows:
         try:
             out.append(ParameterSet(sid, str(data.get("scope", GLOBAL)), AdoptedSet.from_dict(data), reverted))
         except ValueError:
@@ -61,6 +68,8 @@ def parameters_for(in_use: dict[str, Parameters]) -> Callable[[str], Parameters 
 
 def events(records: list[ReviewRecord]) -> list[ReviewEvent]:
     """The review log as the optimizer reads it."""
+    from aiquiz.progress.optimize import ReviewEvent
+
     return [ReviewEvent(r.key, int(r.rating), r.at, r.duration_ms) for r in records]
 
 
@@ -87,6 +96,8 @@ def optimize(store: Store, settings: Settings, now: datetime, *, deck: str | Non
         dry_run: Evaluate and report, write nothing.
         min_reviews: Override the day-separated reviews a fit needs (tests, benchmarks).
     """
+    from aiquiz.progress.optimize import DayClock, Params, fit
+
     scope = deck or GLOBAL
     records = store.reviews()
     log = events([r for r in records if deck is None or deck_of(r.key) == deck])
@@ -145,5 +156,5 @@ def refit_due(store: Store, settings: Settings) -> bool:
     return total - int(last or 0) >= settings.refit_every
 
 
-__all__ = ["GLOBAL", "Optimized", "ParameterSet", "Verdict", "by_card", "events", "optimize", "parameter_sets",
-           "parameters_for", "parameters_in_use", "rebuild", "refit_due", "revert"]
+__all__ = ["GLOBAL", "Optimized", "ParameterSet", "events", "optimize", "parameter_sets", "parameters_for",
+           "parameters_in_use", "rebuild", "refit_due", "revert"]
