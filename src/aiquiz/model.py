@@ -275,7 +275,8 @@ class DeckIndex:
 
     The compiled deck cache stores it beside each deck, so commands that need only keys, tags and cited
     passages (stats, the drill's queue) do not materialize every card. Per card, in file order: its id, kind
-    (a `Kind` value), tags, difficulty and cited passages (source id, anchor; empty when it cites none).
+    (a `Kind` value), tags, difficulty and cited passages (source id, anchor; empty when it cites none);
+    per deck, the languages its texts are written in (`Deck.langs`).
     """
 
     id: str
@@ -285,6 +286,7 @@ class DeckIndex:
     tags: tuple[tuple[str, ...], ...]
     difficulties: tuple[int | None, ...]
     passages: tuple[tuple[Passage, ...], ...]
+    langs: tuple[str, ...] = ()
     path: str = field(default="", compare=False)
 
     def keys(self) -> list[str]:
@@ -294,13 +296,21 @@ class DeckIndex:
 
     def to_tuple(self) -> tuple[object, ...]:
         """The index as plain tuples and strings (what the cache stores); `from_tuple` reads it back."""
-        return (self.id, self.sources, self.cards, self.kinds, self.tags, self.difficulties, self.passages)
+        return (self.id, self.sources, self.cards, self.kinds, self.tags, self.difficulties, self.passages,
+                self.langs)
 
     @classmethod
     def from_tuple(cls, value: tuple[object, ...], path: str) -> DeckIndex:
         """The index `to_tuple` gave (for deck file `path`)."""
-        id_, sources, cards, kinds, tags, difficulties, passages = value
-        return cls(id_, sources, cards, kinds, tags, difficulties, passages, path)  # type: ignore[arg-type]
+        id_, sources, cards, kinds, tags, difficulties, passages, langs = value
+        return cls(id_, sources, cards, kinds, tags, difficulties, passages, langs, path)  # type: ignore[arg-type]
+
+    def kind_counts(self) -> dict[Kind, int]:
+        """Cards per kind, in the order of `Kind`, kinds without cards included as 0 (as `Deck.kind_counts`)."""
+        counts = {kind.value: 0 for kind in Kind}
+        for kind in self.kinds:
+            counts[kind] += 1
+        return {Kind(k): n for k, n in counts.items()}
 
 
 def cited_passages(deck: Deck, card: Card) -> tuple[Passage, ...]:
@@ -318,4 +328,4 @@ def index_deck(deck: Deck) -> DeckIndex:
     return DeckIndex(id=deck.id, sources=len(deck.sources), cards=tuple(c.id for c in cards),
                      kinds=tuple(str(c.kind.value) for c in cards), tags=tuple(c.tags for c in cards),
                      difficulties=tuple(c.difficulty for c in cards),
-                     passages=tuple(cited_passages(deck, c) for c in cards), path=deck.path)
+                     passages=tuple(cited_passages(deck, c) for c in cards), langs=deck.langs, path=deck.path)

@@ -34,7 +34,7 @@ from typing import Any
 from aiquiz import model
 from aiquiz.model import Deck, DeckIndex, index_deck
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"AIQZDECK"
 NO_CACHE_ENV = "AIQUIZ_NO_CACHE"
 CACHE_DIR_ENV = "AIQUIZ_CACHE_DIR"
@@ -44,7 +44,7 @@ _ALLOWED = frozenset({"Deck", "Source", "Citation", "Text", "BasicCard", "ClozeC
                       "TrueFalseCard"})
 # The modules whose source decides what a cached deck is: a change to any of them retires every entry.
 _CODE = ("model.py", "spec.py", "loader/cards.py", "loader/nodes.py", "loader/yamlsafe.py", "loader/files.py",
-         "loader/fast.py", "loader/cache.py")
+         "loader/fast.py", "loader/plainyaml.py", "loader/checks.py", "loader/cache.py")
 
 
 class _ModelUnpickler(pickle.Unpickler):
@@ -119,13 +119,17 @@ class DeckCache:
 
     def put(self, path: str, digest: bytes, deck: Deck) -> None:
         """Store `deck` (parsed from bytes hashing to `digest`); a cache that cannot be written is skipped."""
+        self.put_bytes(path, digest, encode(deck, digest))
+
+    def put_bytes(self, path: str, digest: bytes, blob: bytes) -> None:
+        """Store an entry's bytes (`encode`'s) for file `path`; a cache that cannot be written is skipped."""
         target = self.entry(path, digest)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as out:
-                out.write(encode(deck, digest))
+                out.write(blob)
             os.replace(tmp, target)  # atomic: a reader sees the old entry or the new one, never a mix
         except OSError:
             tmp.unlink(missing_ok=True)
@@ -178,10 +182,10 @@ class Entry:
 
 def _index(value: object, path: str) -> DeckIndex | None:
     """The index from its stored tuple, or None when the tuple does not have an index's shape."""
-    if not (isinstance(value, tuple) and len(value) == 7 and isinstance(value[0], str)
+    if not (isinstance(value, tuple) and len(value) == 8 and isinstance(value[0], str)
             and isinstance(value[1], int) and all(isinstance(v, tuple) for v in value[2:])):
         return None
-    if len({len(v) for v in value[2:]}) != 1:
+    if len({len(v) for v in value[2:7]}) != 1 or not all(isinstance(lang, str) for lang in value[7]):
         return None
     return DeckIndex.from_tuple(value, path)
 
