@@ -51,12 +51,15 @@ _ODD = re.compile("[\t\r\x85\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x8
 _CH = "A-Za-z0-9_$(/\u00a1-\U0010ffff"
 _WORD = f"[-.+]?[{_CH}][{_CH}.+-]*(?: +[{_CH}.+-]+)*"
 _END = r"(?: +(?:#.*)?)?$"  # trailing spaces and a comment after a space
-# A line: indentation, a list item's dash, a key, and the rest (the value, or all of it).
-_LINE = re.compile(r"( *)(- +)?(?:([A-Za-z0-9_][A-Za-z0-9_-]*):(?: +|$))?(.*)")
+_BILINGUAL_ONLY = '\\{en: "([^"\\\\]*)", zh: "([^"\\\\]*)"\\}'
+# A line: indentation, a list item's dash, a key, then the value when it is of the two usual kinds (an
+# {en, zh} mapping of quoted strings, en and zh; a plain word or phrase), else the rest of the line.
+_LINE = re.compile(f"( *)(- +)?(?:([A-Za-z0-9_][A-Za-z0-9_-]*):(?: +|$))?"
+                   f"(?:{_BILINGUAL_ONLY}{_END}|({_WORD}){_END}|(.*))")
 _PLAIN = re.compile(f"({_WORD}){_END}")
 _DOUBLE = re.compile(f'"([^"\\\\]*)"{_END}')
 _SINGLE = re.compile(f"'([^']*)'{_END}")
-_BILINGUAL = re.compile(f'\\{{en: "([^"\\\\]*)", zh: "([^"\\\\]*)"\\}}{_END}')
+_BILINGUAL = re.compile(_BILINGUAL_ONLY + _END)
 # The flow values that nearly every line holds, read by one regex each: a citation, a list of words, a
 # list of double-quoted strings (anything else goes through `_flow`).
 _Q = r'"([^"\\]*)"'
@@ -163,8 +166,9 @@ def _flow(text: str, at: int) -> tuple[Any, int]:
     raise _Bail  # a closing bracket or a comma where a value belongs
 
 
-# A line as the block reader sees it: (line number, column, is a list item, key or None, value text).
-_Tok = tuple[int, int, bool, "str | None", str]
+# A line as the block reader sees it: (line number, column, is a list item, key or None, value text, and
+# the value itself when the line regex has read it already, else None).
+_Tok = tuple[int, int, bool, "str | None", str, Any]
 
 
 def _lines(text: str) -> list[_Tok]:
@@ -172,17 +176,26 @@ def _lines(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
     match = _LINE.match
     for number, line in enumerate(text.split("\n"), 1):
-        indent, dash, key, rest = match(line).groups()  # type: ignore[union-attr]  # matches any line
+        indent, dash, key, en, zh, word, rest = match(line).groups()  # type: ignore[union-attr]  # any line
+        if en is not None:
+            value: Any = {"en": quoted(en), "zh": quoted(zh)}
+            rest = "{"
+        elif word is not None:
+            value = rest = word
+        else:
+            value = None
+            if rest[:1] == "#":
+                rest = ""
         if dash is None:
-            if key is None and (not rest or rest[0] == "#"):
+            if key is None and not rest:
                 continue  # blank or a comment
-            toks.append((number, len(indent), False, key, "" if rest[:1] == "#" else rest))
+            toks.append((number, len(indent), False, key, rest, value))
             continue
-        if key is None and (not rest or rest[0] in "#-"):
+        if key is None and (not rest or rest[0] == "-"):
             raise _Bail  # an item on the next lines, or a list in a list
         col = len(indent)
-        toks.append((number, col, True, None, ""))
-        toks.append((number, col + len(dash), False, key, "" if rest[:1] == "#" else rest))
+        toks.append((number, col, True, None, "", None))
+        toks.append((number, col + len(dash), False, key, rest, value))
     return toks
 
 
@@ -198,7 +211,7 @@ class _Reader:
         """The block value starting at the current token, which must be at column >= min_col."""
         if self.at >= len(self.toks):
             raise _Bail
-        _, col, dash, key, _ = self.toks[self.at]
+        _, col, dash, key, _, _ = self.toks[self.at]
         if col < min_col:
             raise _Bail
         if dash:
@@ -212,11 +225,11 @@ class _Reader:
         toks = self.toks
         while self.at < len(toks) and toks[self.at][1] == col and toks[self.at][2]:
             self.at += 1
-            number, item_col, _, key, rest = toks[self.at]
+            number, item_col, _, key, rest, value = toks[self.at]
             if key is not None:
                 item: Any = self.block_mapping(item_col)
             else:
-                item = _scalar(rest)
+                item = value if value is not None else _scalar(rest)
                 self.at += 1
             if item.__class__ is dict:
                 self.lines[id(item)] = number
@@ -228,12 +241,12 @@ class _Reader:
         pairs: dict[str, Any] = {}
         toks = self.toks
         while self.at < len(toks) and toks[self.at][1] == col and not toks[self.at][2]:
-            _, _, _, key, rest = toks[self.at]
+            _, _, _, key, rest, value = toks[self.at]
             if key is None or key in pairs:
                 raise _Bail
             self.at += 1
             if rest:
-                pairs[key] = _scalar(rest)
+                pairs[key] = value if value is not None else _scalar(rest)
             elif self.at < len(toks) and (toks[self.at][1] > col or (toks[self.at][1] == col and toks[self.at][2])):
                 pairs[key] = self.node(col)  # a nested block, or a list at the key's own column
             else:
