@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 
-from aiquiz.cli_common import EXIT_INVALID, DeckOpt, LangOpt, PathsArg, StoreOpt, TagOpt, _err, _errors, interface, load
+from aiquiz.cli_common import (
+    EXIT_INVALID,
+    DeckOpt,
+    LangOpt,
+    PathsArg,
+    StoreOpt,
+    TagOpt,
+    _err,
+    _errors,
+    interface,
+    load,
+    load_library,
+)
 
 if TYPE_CHECKING:
     from aiquiz.model import Deck, Kind
@@ -67,7 +79,7 @@ def _source_line(deck: Deck) -> str:
 def validate(paths: PathsArg = None) -> None:
     """Check deck files; print a line per deck, or every problem with its file and line."""
     with _errors():
-        decks = load(paths)
+        decks = load_library(paths).indexes  # what is printed is in each deck's index: no card is unpickled
         for deck in decks:
             counts = ", ".join(f"{k.value} {n}" for k, n in deck.kind_counts().items() if n)
             typer.echo(f"{deck.path}: {deck.id}: {len(deck.cards)} cards ({counts}); "

@@ -91,7 +91,8 @@ def load(paths: list[Path] | None) -> list[Deck]:
     """
     from aiquiz.loader import load_decks
 
-    return _loading(lambda cache, progress, files: load_decks(files, progress=progress, cache=cache), paths)
+    return _loading(lambda cache, progress, files: load_decks(files, progress=progress, cache=cache,
+                                                                   workers=_workers()), paths)
 
 
 def load_library(paths: list[Path] | None) -> Library:
@@ -99,7 +100,15 @@ def load_library(paths: list[Path] | None) -> Library:
     a deck's cards only when the command asks for them (`aiquiz.loader.library`)."""
     from aiquiz.loader.library import load_library as load_lazily
 
-    return _loading(lambda cache, progress, files: load_lazily(files, progress=progress, cache=cache), paths)
+    return _loading(lambda cache, progress, files: load_lazily(files, progress=progress, cache=cache,
+                                                                     workers=_workers()), paths)
+
+
+def _workers() -> int | None:
+    """Worker processes for parsing: AIQUIZ_WORKERS, else one per CPU when there is enough to parse."""
+    from aiquiz.loader.workers import workers_wanted
+
+    return workers_wanted(os.environ)
 
 
 def _loading(how: Callable[[Any, Any, list[Path]], T], paths: list[Path] | None) -> T:

@@ -275,7 +275,7 @@ def cloze_render(text: str, hide: int | None = None, blank: str = "[...]", revea
 Passage = tuple[str, str]
 
 
-COLUMNS = ("cards", "kinds", "tags", "difficulties", "passages", "cited")
+COLUMNS = ("cards", "kinds", "tags", "difficulties", "passages", "cited", "langs")
 
 
 class DeckIndex:
@@ -285,8 +285,9 @@ class DeckIndex:
     passages (stats, the drill's queue) do not materialize every card. Per card, in file order (one tuple per
     column): `cards` (ids), `kinds` (`Kind` values), `tags`, `difficulties` and `passages` (the passages each
     card cites, as (source id, anchor); empty when it cites none); and `cited`, a lookup table of the cards
-    citing each passage (`citing`). A column is read the first time it is used (`column(name)` gives it: the
-    cache decodes it then), so a command pays only for the columns it reads.
+    citing each passage (`citing`); per deck, `langs`, the languages its texts are written in (`Deck.langs`).
+    A column is read the first time it is used (`column(name)` gives it: the cache decodes it then), so a
+    command pays only for the columns it reads.
     Two indexes are equal when their deck id, number of sources and columns are (the path is not compared).
     """
 
@@ -321,6 +322,18 @@ class DeckIndex:
     def passages(self) -> tuple[tuple[Passage, ...], ...]:
         """The passages each card cites."""
         return cast("tuple[tuple[Passage, ...], ...]", self._column("passages"))
+
+    @cached_property
+    def langs(self) -> tuple[str, ...]:
+        """The languages the deck's texts are written in (as `Deck.langs`)."""
+        return cast("tuple[str, ...]", self._column("langs"))
+
+    def kind_counts(self) -> dict[Kind, int]:
+        """Cards per kind, in the order of `Kind`, kinds without cards included as 0 (as `Deck.kind_counts`)."""
+        counts = {kind.value: 0 for kind in Kind}
+        for kind in self.kinds:
+            counts[kind] += 1
+        return {Kind(k): n for k, n in counts.items()}
 
     @cached_property
     def cited(self) -> bytes:
@@ -411,6 +424,8 @@ def deck_column(deck: Deck, name: str) -> Any:
             return tuple(cited_passages(deck, c) for c in cards)
         case "cited":
             return cited_table(tuple(cited_passages(deck, c) for c in cards))
+        case "langs":
+            return deck.langs
     raise KeyError(name)
 
 

@@ -14,7 +14,7 @@ Only valid decks are cached: an invalid file is parsed every time, so its errors
 a run without the cache. Entries are written to a temporary file and renamed into place, so two
 processes writing the same entry at once leave one whole entry, never a mix.
 
-An entry (format 3) is the header, then the deck's index, then the deck. The index is a plain tuple —
+An entry (format 4) is the header, then the deck's index, then the deck. The index is a plain tuple —
 deck id, number of sources, number of cards, and each column of `DeckIndex` pickled on its own — read with
 an unpickler that can build no class; its hash is checked when the entry is read, and a column is unpickled
 (the same way) and its shape checked only when a command first uses it (`Entry.column`). The deck is read
@@ -41,7 +41,7 @@ from typing import Any
 from aiquiz import model
 from aiquiz.model import CARD_CLASSES, COLUMNS, AnyCard, Deck, DeckIndex, index_deck
 
-FORMAT = 3
+FORMAT = 4
 CHUNK = 64  # cards per separately pickled chunk of a deck
 MAGIC = b"AIQZDECK"
 NO_CACHE_ENV = "AIQUIZ_NO_CACHE"
@@ -54,9 +54,10 @@ _ALLOWED = frozenset({"Deck", "Source", "Citation", "Text", "BasicCard", "ClozeC
 _ITEMS: dict[str, set[type]] = {"cards": {str}, "kinds": {str}, "tags": {tuple}, "difficulties": {int, type(None)},
                                 "passages": {tuple}}
 _CARDS: set[type] = set(CARD_CLASSES.values())
+_LANGS = frozenset({"en", "zh", "plain"})  # the values of `Text.langs`
 # The modules whose source decides what a cached deck is: a change to any of them retires every entry.
 _CODE = ("model.py", "spec.py", "loader/cards.py", "loader/nodes.py", "loader/yamlsafe.py", "loader/files.py",
-         "loader/fast.py", "loader/cache.py")
+         "loader/fast.py", "loader/plainyaml.py", "loader/checks.py", "loader/cache.py")
 
 
 class _ModelUnpickler(pickle.Unpickler):
@@ -134,13 +135,17 @@ class DeckCache:
 
     def put(self, path: str, digest: bytes, deck: Deck) -> None:
         """Store `deck` (parsed from bytes hashing to `digest`); a cache that cannot be written is skipped."""
+        self.put_bytes(path, digest, encode(deck, digest))
+
+    def put_bytes(self, path: str, digest: bytes, blob: bytes) -> None:
+        """Store an entry's bytes (`encode`'s) for file `path`; a cache that cannot be written is skipped."""
         target = self.entry(path, digest)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as out:
-                out.write(encode(deck, digest))
+                out.write(blob)
             os.replace(tmp, target)  # atomic: a reader sees the old entry or the new one, never a mix
         except OSError:
             tmp.unlink(missing_ok=True)
@@ -194,6 +199,8 @@ class Entry:
         value = _plain(self.columns[COLUMNS.index(name)])
         if name == "cited":  # a table of 64-bit hashes and positions (each match is checked where it is used)
             return value if type(value) is bytes and len(value) % 16 == 0 else None
+        if name == "langs":  # the deck's, not one per card: sorted, each once
+            return value if type(value) is tuple and value == tuple(sorted(_LANGS.intersection(value))) else None
         if not (type(value) is tuple and len(value) == self.size):
             return None
         return value if set(map(type, value)) <= _ITEMS[name] else None

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aiquiz import spec
-from aiquiz.loader.fast import fast_card
+from aiquiz.loader.checks import cross_check
+from aiquiz.loader.fast import fast_card, plain_of
 from aiquiz.loader.nodes import NodeReader
-from aiquiz.loader.yamlsafe import line_of
-from aiquiz.model import CARD_CLASSES, AnyCard, Deck, Kind, Text, cloze_gaps
+from aiquiz.loader.plainyaml import Plain, Quoted
+from aiquiz.loader.yamlsafe import MAP_TAG, SEQ_TAG, STR_TAG, line_of
+from aiquiz.model import CARD_CLASSES, AnyCard, Deck, Kind
 
 
 class DeckReader(NodeReader):
@@ -31,7 +34,7 @@ class DeckReader(NodeReader):
     def card(self, node: Node, source_ids: set[str] | None) -> AnyCard | None:
         """One card, or None (and problems) when it is invalid."""
         if self.fast:
-            quick = fast_card(self, node, source_ids)
+            quick = fast_card(plain_of(node), line_of(node), source_ids)
             if quick is not None:
                 self.card_id = quick.id.strip() or None
                 return quick
@@ -63,54 +66,19 @@ class DeckReader(NodeReader):
 
     def check_card(self, kind: Kind, read: dict[str, Any], nodes: dict[str, Node],
                    source_ids: set[str] | None) -> None:
-        """Checks across the fields of one card; moves a per-gap `accept` to `accept_gaps`."""
-        if kind is Kind.CLOZE and "text" in read:
-            self.check_gaps(read["text"], nodes["text"])
-        self.check_accept(kind, read, nodes)
-        if kind is Kind.CHOICE and "choices" in read and "answer" in read \
-                and read["answer"] >= len(read["choices"]):
-            self.fail(nodes["answer"], f"'answer' is {read['answer']} but there are only "
-                      f"{len(read['choices'])} choices (0 is the first)")
-        for cite, cite_node in zip(read.get("cite", ()), _items(nodes.get("cite")), strict=False):
-            if source_ids is not None and cite.source is not None and cite.source not in source_ids:
-                self.fail(cite_node, f"cite source '{cite.source}' is not one of the deck's sources "
-                          f"({', '.join(sorted(source_ids))})")
-
-    def check_gaps(self, text: Text, node: Node) -> None:
-        """Every language of a cloze text has a gap, and the same gap numbers."""
-        gaps = {lang: cloze_gaps(getattr(text, lang)) for lang in ("en", "zh", "plain")
-                if getattr(text, lang) is not None}
-        for lang, found in gaps.items():
-            if not found:
-                where = "" if lang == "plain" else f" ({lang})"
-                self.fail(node, f"cloze text{where} has no {{{{c1::...}}}} gap")
-        if len({g for g in gaps.values() if g}) > 1:
-            self.fail(node, "cloze gaps differ between languages: "
-                      + ", ".join(f"{k} c{'/c'.join(map(str, v))}" for k, v in gaps.items()))
-
-    def check_accept(self, kind: Kind, read: dict[str, Any], nodes: dict[str, Node]) -> None:
-        """A per-gap `accept` only on a cloze card and only for its gaps; a list only on one gap (if enforced)."""
-        accept = read.get("accept")
-        gaps = set(cloze_gaps(read["text"].get("en"))) if kind is Kind.CLOZE and "text" in read else set()
-        if isinstance(accept, dict):
-            read["accept"] = ()
-            if kind is not Kind.CLOZE:
-                self.fail(nodes["accept"], "'accept' by gap number is only for cloze cards; use a list")
-            elif "text" in read:
-                for number in sorted(set(accept) - gaps):
-                    self.fail(nodes["accept"], f"'accept' names gap {number}, but the text has no "
-                              f"{{{{c{number}::...}}}}")
-                read["accept_gaps"] = tuple(sorted(accept.items()))
-        elif accept and len(gaps) > 1:
-            self.fail(nodes["accept"], f"'accept' is a list, but the text has {len(gaps)} gaps and an "
-                      f"alternative counts only in its own gap; give each gap its list: {accept_hint(gaps)}")
+        """Checks across the fields of one card, each problem at its node (see `checks.cross_check`)."""
+        for name, index, message in cross_check(kind, read, source_ids):
+            node = nodes[name]
+            if name == "cite" and isinstance(node, SequenceNode):
+                node = node.value[index]
+            self.fail(node, message)
 
     def deck(self, root: Node) -> Deck | None:
         """The deck, or None (and problems) when the file is invalid."""
-        values = self.mapping(root, spec.DECK_FIELDS, "the deck")
-        if values is None:
+        head = self.head(root)
+        if head is None:
             return None
-        read = self.read_fields({k: v for k, v in values.items() if k != "cards"}, spec.DECK_FIELDS)
+        read, values = head
         sources, is_list = read.pop("source", (None, False))
         source_ids = {s.id for s in sources} if sources else None
         cards: list[AnyCard] = []
@@ -131,13 +99,51 @@ class DeckReader(NodeReader):
         return Deck(id=read["deck"], title=read["title"], sources=sources, cards=tuple(cards),
                     source_is_list=is_list, path=self.path)
 
+    def head(self, root: Node) -> tuple[dict[str, Any], dict[str, Node]] | None:
+        """The deck's fields other than its cards (read), and the nodes of all its keys."""
+        values = self.mapping(root, spec.DECK_FIELDS, "the deck")
+        if values is None:
+            return None
+        return self.read_fields({k: v for k, v in values.items() if k != "cards"}, spec.DECK_FIELDS), values
 
-def accept_hint(gaps: set[int] | tuple[int, ...]) -> str:
-    """The mapping form of `accept` for a cloze card's gaps: `accept: {1: [...], 2: [...]}`."""
-    return "accept: {" + ", ".join(f"{n}: [...]" for n in sorted(gaps)) + "}"
+    def plain_deck(self, plain: Plain) -> Deck | None:
+        """The deck from a file read as plain YAML, when every card takes the fast path; else None.
+
+        None means "read this file the careful way" (which finds any problem); nothing is recorded.
+        """
+        root = dict(plain.root)
+        cards = root.get("cards")
+        if cards.__class__ is not list or not cards:
+            return None
+        root["cards"] = []  # the cards are read below; the rest, small, by the careful reader
+        head = self.head(_node(root))
+        if head is None or self.problems:
+            del self.problems[:]
+            return None
+        read = head[0]
+        sources, is_list = read.pop("source")
+        source_ids = {s.id for s in sources}
+        out: list[AnyCard] = []
+        seen: set[str] = set()
+        lines = plain.lines
+        for values in cards:
+            line = lines.get(id(values))
+            card = fast_card(values, line, source_ids) if line is not None else None
+            if card is None or card.id in seen:
+                return None
+            seen.add(card.id)
+            out.append(card)
+        return Deck(id=read["deck"], title=read["title"], sources=sources, cards=tuple(out),
+                    source_is_list=is_list, path=self.path)
 
 
-def _items(node: Node | None) -> list[Node]:
-    if node is None:
-        return []
-    return list(node.value) if isinstance(node, SequenceNode) else [node]
+_NO_MARK = Mark("<plain>", 0, 0, 0, None, None)  # type: ignore[arg-type]
+
+
+def _node(value: Any) -> Node:
+    """Plain values as nodes, for the careful reader (lines do not matter: a problem means None)."""
+    if isinstance(value, dict):
+        return MappingNode(MAP_TAG, [(_node(k), _node(v)) for k, v in value.items()], _NO_MARK, _NO_MARK)
+    if isinstance(value, list):
+        return SequenceNode(SEQ_TAG, [_node(v) for v in value], _NO_MARK, _NO_MARK)
+    return ScalarNode(STR_TAG, str(value), _NO_MARK, _NO_MARK, style='"' if isinstance(value, Quoted) else None)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from aiquiz import spec
 from aiquiz.errors import DeckError, Problem, UsageError
-from aiquiz.loader.cache import DeckCache, content_hash
+from aiquiz.loader.cache import DeckCache, Entry, content_hash
 from aiquiz.model import Deck
 
 
@@ -18,8 +19,9 @@ def parse_deck(text: str, path: str = "<deck>", fast: bool = True) -> Deck:
     Args:
         text: The YAML text of the file.
         path: The name to use in error messages.
-        fast: Read cards written as expected in one tight pass (the same decks and errors either way;
-            False is for tests that compare the two).
+        fast: Read a file written in plain YAML without composing nodes (`plainyaml`), and cards written
+            as expected in one tight pass (`fast`): the same decks and errors either way; False is for
+            tests that compare the routes.
 
     Returns:
         The deck.
@@ -27,9 +29,16 @@ def parse_deck(text: str, path: str = "<deck>", fast: bool = True) -> Deck:
     Raises:
         DeckError: with every problem found in the file (file, line, card id, message).
     """
-    from aiquiz.loader.cards import DeckReader  # the YAML reader: not imported when every deck is cached
-    from aiquiz.loader.yamlsafe import check_graph, compose
+    from aiquiz.loader.cards import DeckReader  # the readers: not imported when every deck is cached
+    from aiquiz.loader.plainyaml import read_plain
+    from aiquiz.loader.yamlsafe import check_graph, check_size, compose
 
+    check_size(text, path)
+    if fast:  # most files are plain YAML: read them without composing nodes
+        plain = read_plain(text)
+        quick = DeckReader(path).plain_deck(plain) if plain is not None else None
+        if quick is not None:
+            return quick
     root = compose(text, path)
     reader = DeckReader(path, fast)
     try:
@@ -122,13 +131,15 @@ def parse_bytes(name: str, data: bytes, digest: bytes, cache: DeckCache | None) 
 
 def load_decks(paths: Iterable[str | Path],
                progress: Callable[[int, int, Path], None] | None = None,
-               cache: DeckCache | None = None) -> list[Deck]:
+               cache: DeckCache | None = None, workers: int | None = 1) -> list[Deck]:
     """Load every deck file under `paths`, checking deck ids are unique across files.
 
     Args:
         paths: Deck files and directories.
-        progress: Called as `progress(done, total, path)` before each file is read.
+        progress: Called as `progress(done, total, path)` as files are read.
         cache: The compiled cache of validated decks (None: parse every file); see `read_deck_file`.
+        workers: Processes to parse files in (`aiquiz.loader.workers`); None: one per CPU when there
+            is enough to parse. The decks and errors are the same either way.
 
     Returns:
         The decks, in file order.
@@ -137,16 +148,35 @@ def load_decks(paths: Iterable[str | Path],
         UsageError: a path does not exist or holds no deck files.
         DeckError: with every problem of every file.
     """
-    return read_all(paths, lambda path: read_deck_file(path, cache), lambda deck: (deck.id, deck.path), progress)
+    return read_all(paths, lambda opened: opened.deck(cache), lambda deck: (deck.id, deck.path), progress,
+                    cache, workers)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """One deck file, read: its bytes and content hash, and its cache entry when there is a sound one
+    (or a worker compiled it)."""
+
+    name: str
+    data: bytes
+    digest: bytes
+    entry: Entry | None = None
+
+    def deck(self, cache: DeckCache | None) -> Deck:
+        """The deck: from the entry, else parsed (and stored in `cache`)."""
+        found = self.entry.deck() if self.entry is not None else None
+        return found if found is not None else parse_bytes(self.name, self.data, self.digest, cache)
 
 
 T = TypeVar("T")
 
 
-def read_all(paths: Iterable[str | Path], read: Callable[[Path], T], identity: Callable[[T], tuple[str, str]],
-             progress: Callable[[int, int, Path], None] | None = None) -> list[T]:
+def read_all(paths: Iterable[str | Path], read: Callable[[Opened], T], identity: Callable[[T], tuple[str, str]],
+             progress: Callable[[int, int, Path], None] | None = None, cache: DeckCache | None = None,
+             workers: int | None = 1) -> list[T]:
     """Read every deck file under `paths` with `read`, collecting every file's problems and refusing a deck
     id used twice (`identity` gives a result's deck id and path): what `load_decks` and `load_library` share.
+    Files not in `cache` are parsed in `workers` processes first when that pays (see `load_decks`).
 
     Raises:
         UsageError: a path does not exist or holds no deck files.
@@ -156,11 +186,15 @@ def read_all(paths: Iterable[str | Path], read: Callable[[Path], T], identity: C
     found: list[T] = []
     first: dict[str, str] = {}
     files = deck_files(paths)
+    opened = open_files(files, cache, workers, progress)
     for number, path in enumerate(files):
         if progress is not None:
             progress(number, len(files), path)
         try:
-            item = read(path)
+            got = opened[path]
+            if isinstance(got, DeckError):
+                raise got
+            item = read(got)
         except DeckError as err:
             problems.extend(err.problems)
             continue
@@ -174,6 +208,43 @@ def read_all(paths: Iterable[str | Path], read: Callable[[Path], T], identity: C
     if problems:
         raise DeckError(problems)
     return found
+
+
+def open_files(files: list[Path], cache: DeckCache | None, workers: int | None,
+               progress: Callable[[int, int, Path], None] | None = None) -> dict[Path, Opened | DeckError]:
+    """Read each file and find its cache entry; parse the files not in the cache in worker processes
+    when `worker_count` says it pays. A file that cannot be read is its DeckError."""
+    out: dict[Path, Opened | DeckError] = {}
+    for path in files:
+        try:
+            data = read_bytes(path)
+        except DeckError as err:
+            out[path] = err
+            continue
+        digest = content_hash(data)
+        out[path] = Opened(str(path), data, digest, cache.get_entry(str(path), digest) if cache else None)
+    if all(not isinstance(o, Opened) or o.entry is not None for o in out.values()):
+        return out  # everything is cached (or unreadable): nothing to parse
+    from aiquiz.loader.workers import Job, compile_files, worker_count
+
+    misses = list({o.name: Job(o.name, o.data, o.digest) for o in out.values()
+                   if isinstance(o, Opened) and o.entry is None}.values())
+    count = worker_count(misses, workers)
+    if count <= 1:
+        return out
+    finished = iter(range(len(files)))
+    compiled = compile_files(misses, count, None if progress is None else
+                             lambda job: progress(next(finished), len(files), Path(job.name)))
+    for path, got in out.items():
+        result = compiled.get(got.name) if isinstance(got, Opened) else None
+        if isinstance(got, Opened) and isinstance(result, bytes):
+            entry = Entry.decode(result, got.digest, got.name)
+            if entry is not None and cache is not None:
+                cache.put_bytes(got.name, got.digest, result)
+            out[path] = replace(got, entry=entry)
+        elif result is not None:
+            out[path] = DeckError(result)  # type: ignore[arg-type]
+    return out
 
 
 def deck_line(path: str) -> int | None:

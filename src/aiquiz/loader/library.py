@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from aiquiz.loader.cache import DeckCache, Entry, content_hash
-from aiquiz.loader.files import parse_bytes, read_all, read_bytes
+from aiquiz.loader.cache import DeckCache, Entry
+from aiquiz.loader.files import Opened, parse_bytes, read_all
 from aiquiz.model import AnyCard, Deck, DeckIndex, index_deck
 
 
@@ -102,26 +102,21 @@ class Library:
 
 
 def load_library(paths: Iterable[str | Path], progress: Callable[[int, int, Path], None] | None = None,
-                 cache: DeckCache | None = None) -> Library:
-    """Load every deck file under `paths` as `load_decks` does, reading only indexes from the cache.
+                 cache: DeckCache | None = None, workers: int | None = 1) -> Library:
+    """Load every deck file under `paths` as `load_decks` does, reading only indexes from the cache
+    (`workers` as for `load_decks`).
 
     Raises:
         UsageError: a path does not exist or holds no deck files.
         DeckError: with every problem of every file (as `load_decks`).
     """
-    shelves = read_all(paths, lambda path: _shelf(path, cache), lambda shelf: (shelf.index.id, shelf.index.path),
-                       progress)
+    shelves = read_all(paths, lambda opened: _shelf(opened, cache),
+                       lambda shelf: (shelf.index.id, shelf.index.path), progress, cache, workers)
     return Library(shelves)
 
 
-def _shelf(path: Path, cache: DeckCache | None) -> Shelf:
+def _shelf(opened: Opened, cache: DeckCache | None) -> Shelf:
     """One file's shelf: from its cache entry when there is a sound one, else parsed (and cached)."""
-    name = str(path)
-    data = read_bytes(path)
-    if cache is None:
-        return Shelf(parse_bytes(name, data, b"", None))
-    digest = content_hash(data)
-    entry = cache.get_entry(name, digest)
-    if entry is not None:
-        return Shelf(entry=entry, data=data, path=name)
-    return Shelf(parse_bytes(name, data, digest, cache))
+    if opened.entry is not None:
+        return Shelf(entry=opened.entry, data=opened.data, path=opened.name)
+    return Shelf(parse_bytes(opened.name, opened.data, opened.digest, cache))

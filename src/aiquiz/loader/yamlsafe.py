@@ -57,8 +57,7 @@ def compose(text: str, path: str) -> Node:
     Raises:
         DeckError: the text is too large, not valid YAML, nested too deeply or empty.
     """
-    if len(text) > spec.MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > spec.MAX_FILE_BYTES:
-        raise DeckError.single(path, None, f"file is larger than {spec.MAX_FILE_BYTES // 2**20} MB; split it")
+    check_size(text, path)
     try:
         root = yaml.compose(text, Loader=_TextLoader)
     except yaml.MarkedYAMLError as err:
@@ -72,6 +71,16 @@ def compose(text: str, path: str) -> Node:
     if root is None:
         raise DeckError.single(path, 1, "the file is empty; a deck needs 'deck', 'title', 'source' and 'cards'")
     return root
+
+
+def check_size(text: str, path: str) -> None:
+    """Refuse a file over the size limit (before any parsing).
+
+    Raises:
+        DeckError: the text is larger than `spec.MAX_FILE_BYTES` in UTF-8.
+    """
+    if len(text) > spec.MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > spec.MAX_FILE_BYTES:
+        raise DeckError.single(path, None, f"file is larger than {spec.MAX_FILE_BYTES // 2**20} MB; split it")
 
 
 def check_graph(root: Node, path: str) -> None:
