@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from aiquiz.loader import load_decks
 from aiquiz.loader.cache import DeckCache
 from aiquiz.loader.library import Library, load_library
 from aiquiz.model import BasicCard, Citation, Deck, Kind, Source, Text, TrueFalseCard, cited_passages, index_deck
+from aiquiz.progress import related
 from aiquiz.progress.days import Allowance
 from aiquiz.progress.related import related_map
 from aiquiz.progress.scheduler import Phase, Rating, review
@@ -137,6 +139,9 @@ def test_index_based_selection_queue_and_stats_equal_deck_based(decks: list[Deck
     assert set(refs.key_set()) == {p.key for p in picked} and len(refs.key_set()) == len(picked)
     assert dict(related_map(indexes)) == dict(related_map(decks)) == reference_related(decks)
     assert all(related_map(indexes).get(k) == reference_related(decks).get(k) for k in every)
+    with patch.object(related, "BISECTIONS", data.draw(st.integers(0, 3))):  # the decks' tables joined
+        joined = related_map([index_deck(d) for d in decks])
+        assert all(joined.get(k) == reference_related(decks).get(k) for k in every + every[::-1])
     keys = [p.key for p in picked]
     studied = data.draw(st.lists(st.sampled_from(keys), unique=True) if keys else st.just([]))
     ratings = data.draw(st.lists(st.sampled_from(list(Rating)), min_size=len(studied), max_size=len(studied)))

@@ -341,19 +341,21 @@ class DeckIndex:
         return cast(bytes, self._column("cited"))
 
     @cached_property
-    def _cited(self) -> tuple[memoryview, memoryview]:
+    def table(self) -> tuple[memoryview, memoryview]:
+        """The `cited` table as two arrays: passage hashes (sorted), and the position of a card citing each."""
         table = memoryview(self.cited)
         return table[:len(table) // 2].cast("Q"), table[len(table) // 2:].cast("Q")
 
-    def citing(self, passage: Passage) -> list[int]:
-        """The position of each card citing `passage`, in file order (found without reading every card)."""
-        hashes, positions = self._cited
-        code, found = _passage_hash(passage), []
-        at = bisect_left(hashes, code)
+    def citing(self, passage: Passage, code: int | None = None, start: int | None = None) -> list[int]:
+        """The position of each card citing `passage`, in file order (found by bisection in the `cited` table,
+        without reading every card); `code` is its `passage_hash`, when known, and `start` where it is first in
+        the table, when known."""
+        hashes, positions = self.table
+        code = passage_hash(passage) if code is None else code
+        at, found = bisect_left(hashes, code) if start is None else start, []
         while at < len(hashes) and hashes[at] == code:
-            card = positions[at]
-            if card < self.size and passage in self.passages[card]:  # the same hash: the same passage?
-                found.append(card)
+            if positions[at] < self.size and passage in self.passages[positions[at]]:  # the same passage?
+                found.append(positions[at])
             at += 1
         return found
 
@@ -388,7 +390,7 @@ class DeckIndex:
         return f"DeckIndex(id={self.id!r}, sources={self.sources}, size={self.size}, path={self.path!r})"
 
 
-def _passage_hash(passage: Passage) -> int:
+def passage_hash(passage: Passage) -> int:
     """A passage's 64-bit BLAKE2b hash (keys the `cited` table; a match is checked against the passage)."""
     return int.from_bytes(blake2b(f"{passage[0]}\0{passage[1]}".encode(errors="surrogatepass"),
                                   digest_size=8).digest(), sys.byteorder)
@@ -405,7 +407,11 @@ def cited_passages(deck: Deck, card: Card) -> tuple[Passage, ...]:
 
 def index_deck(deck: Deck) -> DeckIndex:
     """The index of a deck (see `DeckIndex`); each column is computed from the deck when first used."""
-    return DeckIndex(deck.id, len(deck.sources), len(deck.cards), lambda name: deck_column(deck, name), deck.path)
+    def column(name: str) -> Any:
+        return cited_table(index.passages) if name == "cited" else deck_column(deck, name)
+
+    index = DeckIndex(deck.id, len(deck.sources), len(deck.cards), column, deck.path)
+    return index
 
 
 def deck_column(deck: Deck, name: str) -> Any:
@@ -432,5 +438,5 @@ def deck_column(deck: Deck, name: str) -> Any:
 def cited_table(passages: Sequence[Sequence[Passage]]) -> bytes:
     """The `cited` column from the `passages` column: each cited passage's hash with the position of a card
     citing it, sorted, as two arrays of native 64-bit integers (hashes, then positions) in one bytes."""
-    pairs = sorted({(_passage_hash(p), at) for at, cited in enumerate(passages) for p in cited})
+    pairs = sorted({(passage_hash(p), at) for at, cited in enumerate(passages) for p in cited})
     return array("Q", [h for h, _ in pairs]).tobytes() + array("Q", [at for _, at in pairs]).tobytes()
