@@ -8,7 +8,7 @@ with a note; the day's limits, burying and settings come from `progress/`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -22,7 +22,7 @@ from aiquiz.progress import history, tuning
 from aiquiz.progress.days import allowance, next_day_start
 from aiquiz.progress.records import LeechRule, Recorded, Undone, UndoRefused
 from aiquiz.progress.related import related_map
-from aiquiz.progress.scheduler import Memory, Parameters, Rating
+from aiquiz.progress.scheduler import Memory, Parameters, Rating, Scheduled
 from aiquiz.progress.settings import LeechAction, Settings
 from aiquiz.progress.stats import orphans
 from aiquiz.progress.store import Store
@@ -116,8 +116,9 @@ class _Loop:
 
 
 def plan_day(decks: Sequence[Deck | DeckIndex], picked: Sequence[Selected], store: Store, settings: Settings,
-             now: datetime, options: DrillOptions) -> session.Plan:
-    """The session's queue under the day's limits, marks and related-card burying."""
+             now: datetime, options: DrillOptions, schedules: Mapping[str, Scheduled] | None = None) -> session.Plan:
+    """The session's queue under the day's limits, marks and related-card burying (`schedules`: the store's,
+    when already read)."""
     marks = store.marks()
     today = history.today(store, now, settings.day_starts_at)
     day = session.Day(
@@ -125,7 +126,8 @@ def plan_day(decks: Sequence[Deck | DeckIndex], picked: Sequence[Selected], stor
         hidden=history.hidden(marks, now) if not options.cram else frozenset(
             k for k, m in marks.items() if m.suspended),
         related=related_map(decks) if settings.bury_related else {}, studied=today.studied)
-    return session.build_queue(picked, store.schedules(), now, day, options.new, options.limit, options.cram)
+    return session.build_queue(picked, store.schedules() if schedules is None else schedules, now, day, options.new,
+                               options.limit, options.cram)
 
 
 def run_drill(decks: Sequence[Deck] | Library, picked: Sequence[Selected], store: Store, ui: DrillUI,
@@ -150,11 +152,12 @@ def run_drill(decks: Sequence[Deck] | Library, picked: Sequence[Selected], store
         StoreError: the store could not be read or an answer could not be committed.
     """
     library = decks if isinstance(decks, Library) else Library.of(decks)
-    removed = orphans(store.schedules(), library.indexes)
+    schedules = store.schedules()
+    removed = orphans(schedules, library.indexes)
     if removed:
         ui.notice_removed(removed)
     now = clock()
-    plan = plan_day(library.indexes, picked, store, settings, now, options)
+    plan = plan_day(library.indexes, picked, store, settings, now, options, schedules)
     loop = _Loop(session.start(plan.queue, now), parameters=tuning.parameters_for(tuning.parameters_in_use(store)))
     by_key = _Cards(library, picked)
     interrupted = False
