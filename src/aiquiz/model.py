@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from hashlib import blake2b
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Generic, TypeVar
 
 
 class Lang(StrEnum):
@@ -276,6 +276,19 @@ Passage = tuple[str, str]
 
 
 COLUMNS = ("cards", "kinds", "tags", "difficulties", "passages", "cited", "langs")
+T = TypeVar("T")
+
+
+class _Column(Generic[T]):
+    """A column of a `DeckIndex`, read with the index's column function the first time it is used."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, index: DeckIndex, owner: type | None = None) -> T:
+        value: T = index._column(self.name)
+        index.__dict__[self.name] = value  # from now on the value itself is found first
+        return value
 
 
 class DeckIndex:
@@ -298,35 +311,13 @@ class DeckIndex:
         self.path = path
         self._column = column
 
-    @cached_property
-    def cards(self) -> tuple[str, ...]:
-        """Each card's id."""
-        return cast("tuple[str, ...]", self._column("cards"))
-
-    @cached_property
-    def kinds(self) -> tuple[str, ...]:
-        """Each card's kind (a `Kind` value)."""
-        return cast("tuple[str, ...]", self._column("kinds"))
-
-    @cached_property
-    def tags(self) -> tuple[tuple[str, ...], ...]:
-        """Each card's tags."""
-        return cast("tuple[tuple[str, ...], ...]", self._column("tags"))
-
-    @cached_property
-    def difficulties(self) -> tuple[int | None, ...]:
-        """Each card's difficulty."""
-        return cast("tuple[int | None, ...]", self._column("difficulties"))
-
-    @cached_property
-    def passages(self) -> tuple[tuple[Passage, ...], ...]:
-        """The passages each card cites."""
-        return cast("tuple[tuple[Passage, ...], ...]", self._column("passages"))
-
-    @cached_property
-    def langs(self) -> tuple[str, ...]:
-        """The languages the deck's texts are written in (as `Deck.langs`)."""
-        return cast("tuple[str, ...]", self._column("langs"))
+    cards: _Column[tuple[str, ...]] = _Column()  # each card's id
+    kinds: _Column[tuple[str, ...]] = _Column()  # each card's kind (a `Kind` value)
+    tags: _Column[tuple[tuple[str, ...], ...]] = _Column()
+    difficulties: _Column[tuple[int | None, ...]] = _Column()
+    passages: _Column[tuple[tuple[Passage, ...], ...]] = _Column()  # the passages each card cites
+    cited: _Column[bytes] = _Column()  # the cards citing each passage: a `cited_table` of `passages`
+    langs: _Column[tuple[str, ...]] = _Column()  # the languages the deck's texts are written in
 
     def kind_counts(self) -> dict[Kind, int]:
         """Cards per kind, in the order of `Kind`, kinds without cards included as 0 (as `Deck.kind_counts`)."""
@@ -334,11 +325,6 @@ class DeckIndex:
         for kind in self.kinds:
             counts[kind] += 1
         return {Kind(k): n for k, n in counts.items()}
-
-    @cached_property
-    def cited(self) -> bytes:
-        """The cards citing each passage: a `cited_table` of the `passages` column."""
-        return cast(bytes, self._column("cited"))
 
     @cached_property
     def table(self) -> tuple[memoryview, memoryview]:
@@ -415,21 +401,16 @@ def index_deck(deck: Deck) -> DeckIndex:
 
 
 def deck_column(deck: Deck, name: str) -> Any:
-    """One column of a deck's index (see `DeckIndex`), computed from the deck."""
+    """One column of a deck's index (see `DeckIndex`), computed from the deck (`index_deck` makes `cited`)."""
     cards = deck.cards
     match name:
-        case "cards":
-            return tuple(c.id for c in cards)
+        case "cards" | "tags" | "difficulties":
+            field_name = {"cards": "id", "tags": "tags", "difficulties": "difficulty"}[name]
+            return tuple(getattr(c, field_name) for c in cards)
         case "kinds":
             return tuple(str(c.kind.value) for c in cards)
-        case "tags":
-            return tuple(c.tags for c in cards)
-        case "difficulties":
-            return tuple(c.difficulty for c in cards)
         case "passages":
             return tuple(cited_passages(deck, c) for c in cards)
-        case "cited":
-            return cited_table(tuple(cited_passages(deck, c) for c in cards))
         case "langs":
             return deck.langs
     raise KeyError(name)
