@@ -57,3 +57,22 @@ def test_default_paths_use_local_decks_dir(cli, tmp_path: Path, sample_path: Pat
     result = cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "decks/mine.yaml: sample: 5 cards" in result.stdout
+
+
+def test_config_deck_must_be_a_loaded_deck(cli, tmp_path: Path, sample_path: Path) -> None:
+    env = {"AIQUIZ_HOME": str(tmp_path)}
+    bundled = cli("config", "retention", "0.8", "--deck", "devday-2042", env=env)  # the decks in ./decks
+    assert (bundled.returncode, bundled.stdout) == (2, ""), bundled.stdout
+    assert bundled.stderr.startswith("Error: no deck with id 'devday-2042': did you mean 'devday-2024'? "
+                                     "(loaded: across-interviews, devday-2024, ")
+    assert not (tmp_path / "progress.sqlite3").exists()  # nothing was stored
+    typo = cli("config", "new-per-day", "5", str(sample_path), "--deck", "sampel", env=env)  # decks given
+    assert (typo.returncode, typo.stdout) == (2, "")
+    assert typo.stderr == "Error: no deck with id 'sampel': did you mean 'sample'? (loaded: sample)\n"
+    ok = cli("config", "new-per-day", "5", str(sample_path), "--deck", "sample", env=env)
+    assert ok.returncode == 0 and ok.stdout.startswith("new-per-day = 5 (deck sample); saved in "), ok.stderr
+    assert "deck sample: 5" in cli("config", "new-per-day", env=env).stdout
+    # A deck no longer loaded keeps its value until unset: unsetting it is allowed, a typo is not.
+    assert cli("config", "new-per-day", "default", "--deck", "sampel", env=env).returncode == 2
+    gone = cli("config", "new-per-day", "default", "--deck", "sample", env=env)
+    assert gone.returncode == 0 and "the default (deck sample)" in gone.stdout, gone.stderr

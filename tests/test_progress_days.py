@@ -14,7 +14,7 @@ from aiquiz.loader import load_decks
 from aiquiz.progress.days import Allowance, Today, allowance, day_start, next_day_start, study_day
 from aiquiz.progress.related import hold_back, related_map
 from aiquiz.progress.scheduler import Rating, review
-from aiquiz.progress.settings import LeechAction, Settings, from_rows, parse_value
+from aiquiz.progress.settings import LeechAction, Settings, check_deck, from_rows, parse_value
 from aiquiz.select import Filters, select_cards
 
 from conftest import DECKS, FIXTURES
@@ -145,6 +145,18 @@ def test_settings_from_rows_and_per_deck_values() -> None:
 def test_bad_setting_values_name_the_allowed_range(name: str, value: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_value(name, value)
+
+
+def test_a_deck_setting_needs_a_known_deck_and_a_typo_gets_the_closest_id() -> None:
+    known = ["harvard-2024", "devday-2024", "greylock-2022"]
+    check_deck("devday-2024", known)
+    with pytest.raises(UsageError) as typo:
+        check_deck("devday-2042", known)
+    assert str(typo.value) == ("no deck with id 'devday-2042': did you mean 'devday-2024'? "
+                               "(loaded: devday-2024, greylock-2022, harvard-2024)")
+    with pytest.raises(UsageError) as unlike:
+        check_deck("xyz", known)
+    assert str(unlike.value) == "no deck with id 'xyz' (loaded: devday-2024, greylock-2022, harvard-2024)"
 
 
 def test_stats_count_study_days_and_leave_suspended_cards_out_of_due() -> None:
