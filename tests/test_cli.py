@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from aiquiz.cli_common import learner_now, local_zone
 
 from conftest import FIXTURES
 
@@ -76,3 +79,20 @@ def test_config_deck_must_be_a_loaded_deck(cli, tmp_path: Path, sample_path: Pat
     assert cli("config", "new-per-day", "default", "--deck", "sampel", env=env).returncode == 2
     gone = cli("config", "new-per-day", "default", "--deck", "sample", env=env)
     assert gone.returncode == 0 and "the default (deck sample)" in gone.stdout, gone.stderr
+
+
+def test_the_learners_zone_is_a_real_zone_from_tz_or_the_system(tmp_path: Path, monkeypatch) -> None:
+    assert str(local_zone({"TZ": "Europe/Berlin"})) == str(local_zone({"TZ": ":Europe/Berlin"})) == "Europe/Berlin"
+    assert str(local_zone({"TZ": "/usr/share/zoneinfo/Asia/Tokyo"})) == "Asia/Tokyo"
+    assert str(local_zone({}, Path("/usr/share/zoneinfo/America/New_York"))) == "America/New_York"
+    copied = tmp_path / "localtime"  # a zone file that is no link into the zone database
+    copied.write_bytes(Path("/usr/share/zoneinfo/Europe/Berlin").read_bytes())
+    zone = local_zone({}, copied)
+    assert (zone.utcoffset(datetime(2027, 7, 1)), zone.utcoffset(datetime(2027, 1, 1))) == (timedelta(hours=2),
+                                                                                            timedelta(hours=1))
+    for fallback in ({"TZ": "CET-1CEST,M3.5.0,M10.5.0/3"}, {"TZ": "Nowhere/City"}):  # libc's offset now
+        assert local_zone(fallback).utcoffset(None) is not None
+    assert local_zone({}, tmp_path / "missing").utcoffset(None) is not None
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    first, second = learner_now(), learner_now()
+    assert str(first.tzinfo) == "Europe/Berlin" and first.tzinfo is not second.tzinfo  # differences go by UTC

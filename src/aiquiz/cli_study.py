@@ -23,6 +23,7 @@ from aiquiz.cli_common import (
     UiLangOpt,
     _errors,
     interface,
+    learner_now,
     load,
     load_library,
 )
@@ -33,7 +34,7 @@ KeyArg = Annotated[str, typer.Argument(help="The card: deck/card, e.g. devday-20
 
 
 def _now() -> datetime:
-    return datetime.now().astimezone()
+    return learner_now()
 
 
 def _path(store: Path | None) -> Path:

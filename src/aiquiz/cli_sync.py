@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from aiquiz.cli_common import PathsArg, StoreOpt, UiLangOpt, _errors, interface, load
+from aiquiz.cli_common import PathsArg, StoreOpt, UiLangOpt, _errors, interface, load, local_zone
 from aiquiz.cli_study import Command
 from aiquiz.i18n import _
 
@@ -80,8 +80,6 @@ def load_progress(store: Path | None, lang: str) -> ProgressExport:
     Raises:
         UsageError: there is no progress store yet.
     """
-    from datetime import datetime
-
     from aiquiz.anki.progress_export import progress_export
     from aiquiz.errors import UsageError
     from aiquiz.progress.settings import from_rows
@@ -92,9 +90,8 @@ def load_progress(store: Path | None, lang: str) -> ProgressExport:
     if not path.exists():
         raise UsageError(_("--with-progress: no progress store at {path} (study with aiquiz drill first, "
                            "or name one with --store)").format(path=path))
-    tz: Any = datetime.now().astimezone().tzinfo  # the learner's clock: Anki's days follow it
-    with Store.open(path) as opened:
-        return progress_export(opened, from_rows(opened.setting_rows()), tz)
+    with Store.open(path) as opened:  # Anki's days follow the learner's clock
+        return progress_export(opened, from_rows(opened.setting_rows()), local_zone(os.environ))
 
 
 def progress_lines(report: BuildReport) -> list[str]:
