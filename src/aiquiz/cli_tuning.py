@@ -62,7 +62,7 @@ def optimize(paths: PathsArg = None, store: StoreOpt = None,
 def _advice(opened: object, settings: object, paths: list[Path] | None, deck: str | None) -> list[str]:
     from aiquiz.drill import tuning_view
     from aiquiz.progress import tuning
-    from aiquiz.progress.optimize import Params
+    from aiquiz.progress.params import Params
     from aiquiz.progress.retention import retention_advice
     from aiquiz.progress.settings import Settings
     from aiquiz.progress.store import Store
