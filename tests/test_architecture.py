@@ -47,3 +47,9 @@ def test_imports_only_run_down_the_layers(layer: str) -> None:
 def test_the_only_sqlite3_user_of_the_learner_memory_is_the_store() -> None:
     users = {str(p.relative_to(SRC)) for p in (SRC / "progress").rglob("*.py") if "import sqlite3" in p.read_text()}
     assert users == {"progress/database.py"}
+
+
+def test_modules_stay_under_the_size_guideline() -> None:
+    """STYLE.md: modules under ~400 lines; a module that grows past it is split along a seam."""
+    sizes = {str(p.relative_to(SRC)): len(p.read_text(encoding="utf-8").splitlines()) for p in SRC.rglob("*.py")}
+    assert not {path: n for path, n in sizes.items() if n > 400}

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiquiz.progress.optimize import AdoptedSet, DayClock, FitOutcome, Params, ReviewEvent, Verdict, by_card, fit
+from aiquiz.progress.optimize import FitOutcome, Verdict, fit
+from aiquiz.progress.params import AdoptedSet, DayClock, Params, ReviewEvent, by_card
 from aiquiz.progress.records import ReviewRecord
 from aiquiz.progress.scheduler import Parameters, replayer
 from aiquiz.progress.settings import Settings
