@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from aiquiz.progress.optimize import DayClock, Params, ReviewEvent, fit  # noqa: E402
+from aiquiz.progress.optimize import fit  # noqa: E402
+from aiquiz.progress.params import DayClock, Params, ReviewEvent  # noqa: E402
 from aiquiz.progress.simulate import LearnerProfile, simulate_reviews  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000)

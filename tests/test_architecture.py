@@ -1,4 +1,4 @@
-"""The house reads from its folder names: model -> loader -> select/lint -> {anki, quiz, drill} over progress
+"""The house reads from its folder names: model -> deckindex -> loader -> select/lint -> {anki, quiz, drill} over progress
 -> cli. Imports only run down that list; `progress/` (the learner's memory) never imports a front end."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from conftest import ROOT
 
 SRC = ROOT / "src" / "aiquiz"
 LAYERS = {  # a module may import only from its own layer or the ones listed
-    "progress": {"errors", "i18n", "model", "select", "progress"},
+    "progress": {"errors", "i18n", "model", "deckindex", "select", "progress"},
     "judge": {"errors", "i18n", "judge"},
-    "loader": {"errors", "model", "spec", "loader"},
+    "loader": {"errors", "model", "deckindex", "spec", "loader"},
     "model": {"errors", "model"},
-    "select": {"errors", "i18n", "model", "select"},
+    "deckindex": {"errors", "model", "deckindex"},
+    "select": {"errors", "i18n", "model", "deckindex", "select"},
     "lint": {"errors", "model", "spec", "loader", "judge", "duplicates", "lint", "select"},
 }
 
@@ -47,3 +48,9 @@ def test_imports_only_run_down_the_layers(layer: str) -> None:
 def test_the_only_sqlite3_user_of_the_learner_memory_is_the_store() -> None:
     users = {str(p.relative_to(SRC)) for p in (SRC / "progress").rglob("*.py") if "import sqlite3" in p.read_text()}
     assert users == {"progress/database.py"}
+
+
+def test_modules_stay_under_the_size_guideline() -> None:
+    """STYLE.md: modules under ~400 lines; a module that grows past it is split along a seam."""
+    sizes = {str(p.relative_to(SRC)): len(p.read_text(encoding="utf-8").splitlines()) for p in SRC.rglob("*.py")}
+    assert not {path: n for path, n in sizes.items() if n > 400}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from aiquiz.cli_common import learner_now, local_zone
 
 from conftest import FIXTURES
 
@@ -57,3 +60,39 @@ def test_default_paths_use_local_decks_dir(cli, tmp_path: Path, sample_path: Pat
     result = cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "decks/mine.yaml: sample: 5 cards" in result.stdout
+
+
+def test_config_deck_must_be_a_loaded_deck(cli, tmp_path: Path, sample_path: Path) -> None:
+    env = {"AIQUIZ_HOME": str(tmp_path)}
+    bundled = cli("config", "retention", "0.8", "--deck", "devday-2042", env=env)  # the decks in ./decks
+    assert (bundled.returncode, bundled.stdout) == (2, ""), bundled.stdout
+    assert bundled.stderr.startswith("Error: no deck with id 'devday-2042': did you mean 'devday-2024'? "
+                                     "(loaded: across-interviews, devday-2024, ")
+    assert not (tmp_path / "progress.sqlite3").exists()  # nothing was stored
+    typo = cli("config", "new-per-day", "5", str(sample_path), "--deck", "sampel", env=env)  # decks given
+    assert (typo.returncode, typo.stdout) == (2, "")
+    assert typo.stderr == "Error: no deck with id 'sampel': did you mean 'sample'? (loaded: sample)\n"
+    ok = cli("config", "new-per-day", "5", str(sample_path), "--deck", "sample", env=env)
+    assert ok.returncode == 0 and ok.stdout.startswith("new-per-day = 5 (deck sample); saved in "), ok.stderr
+    assert "deck sample: 5" in cli("config", "new-per-day", env=env).stdout
+    # A deck no longer loaded keeps its value until unset: unsetting it is allowed, a typo is not.
+    assert cli("config", "new-per-day", "default", "--deck", "sampel", env=env).returncode == 2
+    gone = cli("config", "new-per-day", "default", "--deck", "sample", env=env)
+    assert gone.returncode == 0 and "the default (deck sample)" in gone.stdout, gone.stderr
+
+
+def test_the_learners_zone_is_a_real_zone_from_tz_or_the_system(tmp_path: Path, monkeypatch) -> None:
+    assert str(local_zone({"TZ": "Europe/Berlin"})) == str(local_zone({"TZ": ":Europe/Berlin"})) == "Europe/Berlin"
+    assert str(local_zone({"TZ": "/usr/share/zoneinfo/Asia/Tokyo"})) == "Asia/Tokyo"
+    assert str(local_zone({}, Path("/usr/share/zoneinfo/America/New_York"))) == "America/New_York"
+    copied = tmp_path / "localtime"  # a zone file that is no link into the zone database
+    copied.write_bytes(Path("/usr/share/zoneinfo/Europe/Berlin").read_bytes())
+    zone = local_zone({}, copied)
+    assert (zone.utcoffset(datetime(2027, 7, 1)), zone.utcoffset(datetime(2027, 1, 1))) == (timedelta(hours=2),
+                                                                                            timedelta(hours=1))
+    for fallback in ({"TZ": "CET-1CEST,M3.5.0,M10.5.0/3"}, {"TZ": "Nowhere/City"}):  # libc's offset now
+        assert local_zone(fallback).utcoffset(None) is not None
+    assert local_zone({}, tmp_path / "missing").utcoffset(None) is not None
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    first, second = learner_now(), learner_now()
+    assert str(first.tzinfo) == "Europe/Berlin" and first.tzinfo is not second.tzinfo  # differences go by UTC

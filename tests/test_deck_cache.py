@@ -20,13 +20,14 @@ from hypothesis import strategies as st
 from test_loader import decks as deck_values
 from test_loader import yaml_fragments
 
+from aiquiz.deckindex import COLUMNS, cited_table, index_deck
 from aiquiz.dump import dump_deck
 from aiquiz.errors import DeckError
 from aiquiz.loader import cache as deck_cache
 from aiquiz.loader import load_decks, parse_deck
 from aiquiz.loader.cache import DeckCache, cache_dir, cache_disabled, content_hash, decode
 from aiquiz.loader.library import load_library
-from aiquiz.model import COLUMNS, Deck, cited_passages, cited_table, index_deck
+from aiquiz.model import Deck, cited_passages
 from aiquiz.progress.related import related_map
 
 from conftest import DECKS, FIXTURES, ROOT

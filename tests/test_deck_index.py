@@ -12,13 +12,14 @@ from unittest.mock import patch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from aiquiz.deckindex import index_deck
 from aiquiz.drill import session
 from aiquiz.dump import dump_deck
 from aiquiz.errors import DeckError
 from aiquiz.loader import load_decks
 from aiquiz.loader.cache import DeckCache
 from aiquiz.loader.library import Library, load_library
-from aiquiz.model import BasicCard, Citation, Deck, Kind, Source, Text, TrueFalseCard, cited_passages, index_deck
+from aiquiz.model import BasicCard, Citation, Deck, Kind, Source, Text, TrueFalseCard, cited_passages
 from aiquiz.progress import related
 from aiquiz.progress.days import Allowance
 from aiquiz.progress.related import related_map

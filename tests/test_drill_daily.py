@@ -31,16 +31,16 @@ if not LIBS:
 DAY1 = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
 
 
-def env_at(home: Path, when: datetime) -> dict[str, str]:
-    return {**os.environ, "AIQUIZ_HOME": str(home), "TERM": "xterm-256color", "LANG": "C.UTF-8", "TZ": "UTC",
+def env_at(home: Path, when: datetime, tz: str = "UTC") -> dict[str, str]:
+    return {**os.environ, "AIQUIZ_HOME": str(home), "TERM": "xterm-256color", "LANG": "C.UTF-8", "TZ": tz,
             "PYTHONIOENCODING": "utf-8", "LD_PRELOAD": LIBS[0],
             "FAKETIME": "@" + when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
 
 
-def drill_at(home: Path, when: datetime, *args: str) -> pexpect.spawn:
-    """`aiquiz drill` on the daily fixture deck, in a pseudo-terminal, with the clock set to `when`."""
-    env = env_at(home, when)
+def drill_at(home: Path, when: datetime, *args: str, tz: str = "UTC") -> pexpect.spawn:
+    """`aiquiz drill` on the daily fixture deck, in a pseudo-terminal, with the clock set to `when` (in `tz`)."""
+    env = env_at(home, when, tz)
     env.pop("COLUMNS", None)
     return pexpect.spawn(sys.executable, ["-m", "aiquiz", "drill", str(DAILY), *args], cwd=str(ROOT), env=env,
                          encoding="utf-8", dimensions=(50, 140), timeout=60)
@@ -67,6 +67,28 @@ def finish(child: pexpect.spawn) -> str:
 
 def store(home: Path) -> Store:
     return Store.open(home / STORE_NAME)
+
+
+@pytest.mark.parametrize(("buried_at", "back_at"), [
+    # Saturday night before the last Sunday of March in Berlin: at 02:00 the clocks go to 03:00 (CET -> CEST),
+    # so the next study day starts at 04:00 CEST, 02:00 UTC (not 04:00 at the +01:00 of the evening before).
+    (datetime(2027, 3, 27, 21, 30, tzinfo=UTC), datetime(2027, 3, 28, 2, 0, tzinfo=UTC)),
+    # ... of October: at 03:00 they go back to 02:00 (CEST -> CET): 04:00 CET, 03:00 UTC.
+    (datetime(2027, 10, 30, 20, 30, tzinfo=UTC), datetime(2027, 10, 31, 3, 0, tzinfo=UTC)),
+    # After midnight, before the change: still the study day before; the card is back at that day's end.
+    (datetime(2027, 3, 27, 23, 30, tzinfo=UTC), datetime(2027, 3, 28, 2, 0, tzinfo=UTC)),
+])
+def test_a_card_buried_before_a_dst_change_is_back_at_4_local_time(tmp_path: Path, buried_at: datetime,
+                                                                   back_at: datetime) -> None:
+    child = drill_at(tmp_path, buried_at, tz="Europe/Berlin")
+    answer(child, "Say one", "one")
+    child.send("b")
+    child.expect_exact("Buried daily/one until the next study day")
+    child.expect_exact("> ")
+    child.sendline("q")
+    finish(child)
+    with store(tmp_path) as s:
+        assert s.marks()["daily/one"].buried_until == back_at
 
 
 def test_undo_skip_bury_suspend_flag_and_the_day_limit_in_a_terminal(tmp_path: Path) -> None:

@@ -213,6 +213,47 @@ def test_the_other_study_commands_and_errors_speak_chinese(tmp_path: Path) -> No
     assert (missing.returncode, missing.stderr.strip()) == (1, "错误：zhongwen/xuanze 没有被暂停")
 
 
+# The English of `aiquiz import` and `aiquiz anki --with-progress` (their summaries and errors).
+EXCHANGE_ENGLISH = re.compile(r"\b(Read|Reviews|Notes not|no longer|ignored|kept|Progress store|Dry run|With progress|"
+                              r"studied|Import with|holds no|export with|cannot|no such|legacy|current|"
+                              r"no progress store)\b")
+
+
+def without_paths(text: str, home: Path) -> str:
+    return text.replace(str(home), "").replace(str(ZH_DECK), "")
+
+
+def test_import_and_anki_with_progress_speak_chinese(tmp_path: Path) -> None:
+    run_cli("drill", str(ZH_DECK), "--lang", "zh", env={"AIQUIZ_HOME": str(tmp_path)}, stdin="b\n4\n不行\n1\n")
+    package = str(tmp_path / "p.apkg")
+    sent = cli_zh(tmp_path, "anki", str(ZH_DECK), "--with-progress", "--out", package)  # anki's --lang en: $AIQUIZ_LANG
+    assert "附带进度：2 条学过的笔记，对应 2 张 Anki 卡片，2 次复习。导入时请勾选“导入所有学习进度信息”" in sent
+    assert not EXCHANGE_ENGLISH.search(sent.split("5 cards.\n", 1)[1]), sent  # anki's own lines stay English
+    zh_package = run_cli("anki", str(ZH_DECK), "--lang", "zh", "--with-progress", "--out", package,
+                         env={"AIQUIZ_HOME": str(tmp_path)})  # a package in Chinese: its progress lines too
+    assert "附带进度：" in zh_package.stdout and "With progress" not in zh_package.stdout
+    back = cli_zh(tmp_path, "import", package, str(ZH_DECK))
+    assert back.splitlines()[1:3] == ["复习：新增 0 次，2 次已在学习记录中；重建了 0 张卡片的状态。",
+                                      "不是来自 aiquiz 的笔记（已忽略）：0。已不在卡组中的 aiquiz 卡片（学习记录保留）：0。"]
+    assert back.startswith("已读取 ") and "学习记录：" in back, back
+    dry = run_cli("import", package, str(ZH_DECK), "--lang", "zh", "--dry-run", "--store", str(tmp_path / "none"),
+                  env={"AIQUIZ_HOME": str(tmp_path)})
+    assert "复习：将新增 2 次" in dry.stdout and "试运行：没有写入任何内容。" in dry.stdout, dry.stderr
+    plain = str(tmp_path / "plain.apkg")
+    assert run_cli("anki", str(ZH_DECK), "--out", plain).returncode == 0
+    unscheduled = cli_zh(tmp_path, "import", plain, str(ZH_DECK))
+    assert "其中没有复习历史：在 Anki 中导出时请勾选“包含学习进度信息”" in unscheduled
+    for text in (back, dry.stdout, unscheduled):
+        assert not EXCHANGE_ENGLISH.search(without_paths(text, tmp_path)), text
+    env = {"AIQUIZ_HOME": str(tmp_path), "AIQUIZ_LANG": "zh"}
+    missing = run_cli("import", str(tmp_path / "nope.apkg"), str(ZH_DECK), env=env)
+    assert (missing.returncode, without_paths(missing.stderr, tmp_path)) == (1, "错误：无法导入 /nope.apkg：文件不存在\n")
+    no_store = run_cli("anki", str(ZH_DECK), "--with-progress", "--out", package, "--store", str(tmp_path / "x"),
+                       env=env)
+    assert no_store.returncode == 2 and no_store.stderr.startswith("错误：--with-progress：")
+    assert not EXCHANGE_ENGLISH.search(without_paths(no_store.stderr, tmp_path)), no_store.stderr
+
+
 def test_the_english_interface_is_the_default(tmp_path: Path) -> None:
     result = run_cli("due", env={"AIQUIZ_HOME": str(tmp_path)})
     assert result.stdout == "total: 0 due now, 0 later today\n"

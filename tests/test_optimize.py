@@ -17,19 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiquiz.progress import metrics
-from aiquiz.progress.optimize import (
-    AdoptedSet,
-    DayClock,
-    Params,
-    ReviewEvent,
-    Scores,
-    Verdict,
-    _predict,
-    _prepare,
-    by_card,
-    fit,
-    recompute,
-)
+from aiquiz.progress.optimize import Verdict, _predict, _prepare, fit, recompute
+from aiquiz.progress.params import AdoptedSet, DayClock, Params, ReviewEvent, Scores, by_card
 from aiquiz.progress.retention import RETENTIONS, learner_habits, retention_advice
 from aiquiz.progress.simulate import RANDOM_LEARNER, SLOW_LEARNER, LearnerProfile, simulate_reviews
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -14,12 +15,13 @@ from aiquiz.loader import load_decks
 from aiquiz.progress.days import Allowance, Today, allowance, day_start, next_day_start, study_day
 from aiquiz.progress.related import hold_back, related_map
 from aiquiz.progress.scheduler import Rating, review
-from aiquiz.progress.settings import LeechAction, Settings, from_rows, parse_value
+from aiquiz.progress.settings import LeechAction, Settings, check_deck, from_rows, parse_value
 from aiquiz.select import Filters, select_cards
 
 from conftest import DECKS, FIXTURES
 
 TOKYO = timezone(timedelta(hours=9))
+BERLIN = ZoneInfo("Europe/Berlin")  # 2027: CET -> CEST on Sunday 28 March, CEST -> CET on Sunday 31 October
 
 
 @pytest.mark.parametrize(("local", "hour", "day"), [
@@ -44,6 +46,42 @@ def test_every_moment_lies_in_exactly_one_study_day(naive: datetime, hour: int) 
     start = day_start(now, hour)
     assert start <= now < start + timedelta(days=1)
     assert study_day(start, now, hour) == study_day(now, now, hour) != study_day(start - timedelta(microseconds=1), now, hour)
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("local", "hour", "start", "next_start"), [
+    # The study day before the spring change is 23 hours: 04:00 CET to 04:00 CEST.
+    ("2027-03-27T22:00", 4, "2027-03-27T03:00", "2027-03-28T02:00"),
+    ("2027-03-28T03:30", 4, "2027-03-27T03:00", "2027-03-28T02:00"),  # just after the change, still that day
+    # The study day before the autumn change is 25 hours: 04:00 CEST to 04:00 CET.
+    ("2027-10-30T22:00", 4, "2027-10-30T02:00", "2027-10-31T03:00"),
+    # A day starting at 02:00, an hour the clocks skip on 28 March: it starts when the gap ends (03:00 CEST);
+    # on 31 October 02:00 comes twice: the first one (CEST).
+    ("2027-03-27T22:00", 2, "2027-03-27T01:00", "2027-03-28T01:00"),
+    ("2027-10-30T22:00", 2, "2027-10-30T00:00", "2027-10-31T00:00"),
+])
+def test_a_study_day_across_a_dst_change_starts_at_the_local_hour(local: str, hour: int, start: str,
+                                                                   next_start: str) -> None:
+    now = datetime.fromisoformat(local).replace(tzinfo=BERLIN)
+    fixed = now.astimezone(timezone(now.utcoffset() or timedelta()))  # what datetime.now().astimezone() gives
+    for when, zone in ((now, None), (fixed, BERLIN), (now.astimezone(UTC), BERLIN)):
+        assert next_day_start(when, hour, zone).astimezone(UTC) == utc(next_start), (when, zone)
+        assert day_start(when, hour, zone).astimezone(UTC) == utc(start), (when, zone)
+        assert next_day_start(when, hour, zone).utcoffset() == next_day_start(now, hour).utcoffset()
+
+
+@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(BERLIN),
+                    allow_imaginary=False), st.integers(0, 23))
+def test_in_a_zone_with_dst_study_days_follow_each_other_at_the_local_hour(now: datetime, hour: int) -> None:
+    start, end = day_start(now, hour).astimezone(UTC), next_day_start(now, hour).astimezone(UTC)
+    assert start <= now.astimezone(UTC) < end  # in UTC: Python compares one zone's times by the wall clock
+    assert day_start(end, hour, BERLIN).astimezone(UTC) == end == next_day_start(start, hour, BERLIN)
+    assert end - start in (timedelta(hours=23), timedelta(hours=24), timedelta(hours=25))
+    local = end.astimezone(BERLIN)
+    assert local.hour == hour or (hour == 2 and local.hour == 3 and local.month == 3)  # 02:00 skipped in March
 
 
 def test_allowance_subtracts_what_was_studied_today_and_deck_limits_narrow() -> None:
@@ -145,6 +183,18 @@ def test_settings_from_rows_and_per_deck_values() -> None:
 def test_bad_setting_values_name_the_allowed_range(name: str, value: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_value(name, value)
+
+
+def test_a_deck_setting_needs_a_known_deck_and_a_typo_gets_the_closest_id() -> None:
+    known = ["harvard-2024", "devday-2024", "greylock-2022"]
+    check_deck("devday-2024", known)
+    with pytest.raises(UsageError) as typo:
+        check_deck("devday-2042", known)
+    assert str(typo.value) == ("no deck with id 'devday-2042': did you mean 'devday-2024'? "
+                               "(loaded: devday-2024, greylock-2022, harvard-2024)")
+    with pytest.raises(UsageError) as unlike:
+        check_deck("xyz", known)
+    assert str(unlike.value) == "no deck with id 'xyz' (loaded: devday-2024, greylock-2022, harvard-2024)"
 
 
 def test_stats_count_study_days_and_leave_suspended_cards_out_of_due() -> None:

@@ -240,7 +240,7 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
         if with_progress:
             from aiquiz.cli_sync import load_progress
 
-            progress = load_progress(store)
+            progress = load_progress(store, lang)
         # The package being replaced is the record of what was last imported: changed notes get newer.
         report = build_apkg(decks, out, filters=Filters(decks=tuple(deck or ()), tags=tuple(tag or ())),
                             lang=LangMode(lang), build_time=default_build_time(decks, os.environ),

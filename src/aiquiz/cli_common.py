@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, TypeVar
 
@@ -133,6 +134,38 @@ def _loading(how: Callable[[Any, Any, list[Path]], T], paths: list[Path] | None)
         if sys.stderr.isatty():
             sys.stderr.write("\r\033[K")
     return decks
+
+
+def local_zone(environ: Mapping[str, str], localtime: Path = Path("/etc/localtime")) -> tzinfo:
+    """The learner's time zone, a real one where the system names it, so study days follow daylight saving.
+
+    $TZ when it names a zone (`Europe/Berlin`, `:Europe/Berlin`, or a zone file's path); else the system's
+    zone file (`localtime`). When neither can be read as a zone (a POSIX rule in $TZ, Windows without
+    tzdata), the current UTC offset: right until the next change. Every call makes a new tzinfo object
+    (see `learner_now`).
+    """
+    from zoneinfo import ZoneInfo
+
+    name = environ.get("TZ", "").removeprefix(":")
+    try:
+        if name and not name.startswith("/"):
+            return ZoneInfo.no_cache(name)
+        path = Path(name or localtime)
+        key = str(path.resolve()).partition("/zoneinfo/")[2]  # /usr/share/zoneinfo/Europe/Berlin: its name
+        with path.open("rb") as handle:
+            return ZoneInfo.no_cache(key) if key else ZoneInfo.from_file(handle, key=str(path))
+    except (KeyError, ValueError, OSError):  # not a zone (ZoneInfoNotFoundError is a KeyError), or no file
+        return datetime.now().astimezone().tzinfo or UTC
+
+
+def learner_now() -> datetime:
+    """The time now in the learner's time zone (`local_zone`): the study commands' clock.
+
+    Each reading has a tzinfo object of its own. Python subtracts and compares two datetimes that share
+    one tzinfo object by their wall clocks, an hour off across a daylight-saving change (an answer timed
+    across it); with two objects it goes by UTC, as it did for the fixed UTC offsets read before.
+    """
+    return datetime.now(local_zone(os.environ))
 
 
 StoreOpt = Annotated[Optional[Path], typer.Option(

@@ -23,6 +23,7 @@ from aiquiz.cli_common import (
     UiLangOpt,
     _errors,
     interface,
+    learner_now,
     load,
     load_library,
 )
@@ -33,7 +34,7 @@ KeyArg = Annotated[str, typer.Argument(help="The card: deck/card, e.g. devday-20
 
 
 def _now() -> datetime:
-    return datetime.now().astimezone()
+    return learner_now()
 
 
 def _path(store: Path | None) -> Path:
@@ -44,13 +45,9 @@ def _path(store: Path | None) -> Path:
 
 def _settings(path: Path) -> Any:
     """The saved settings (the defaults when there is no store yet)."""
-    from aiquiz.progress.settings import Settings, from_rows
-    from aiquiz.progress.store import Store
+    from aiquiz.progress.settings import from_rows
 
-    if not path.exists():
-        return Settings()
-    with Store.open(path) as store:
-        return from_rows(store.setting_rows())
+    return from_rows(_setting_rows(path))
 
 
 def drill(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
@@ -170,14 +167,16 @@ def config(name: Annotated[Optional[str], typer.Argument(help="A setting (all ar
                                                          show_default=False)] = None,
            value: Annotated[Optional[str], typer.Argument(help="Its new value, or 'default' to unset it.",
                                                           show_default=False)] = None,
+           paths: PathsArg = None,
            deck: Annotated[Optional[str], typer.Option("--deck", help="This deck's own value (new-per-day, "
-                                                       "retention).", show_default=False)] = None,
+                                                       "retention): the id of a loaded deck.",
+                                                       show_default=False)] = None,
            store: StoreOpt = None, lang: UiLangOpt = None) -> None:
     """List the settings, or set one: aiquiz config new-per-day 20 [--deck ID]."""
     interface(lang)
     with _errors():
         from aiquiz.drill.reports import config_lines, scope_name
-        from aiquiz.progress.settings import GLOBAL, format_value, parse_value, setting
+        from aiquiz.progress.settings import GLOBAL, check_deck, format_value, parse_value, setting
         from aiquiz.progress.store import Store
 
         path = _path(store)
@@ -192,11 +191,24 @@ def config(name: Annotated[Optional[str], typer.Argument(help="A setting (all ar
         text = None if value == "default" else format_value(parse_value(name, value, deck))
         if value == "default":
             setting(name)
+        if deck is not None:  # unsetting also reaches a deck no longer loaded that still has a value
+            stored = {row[0] for row in _setting_rows(path) if row[1] == name} if text is None else set()
+            check_deck(deck, {d.id for d in load_library(paths).indexes} | stored)
         with Store.open(path) as opened:
             opened.put_setting(scope, name, text)
         shown = _("the default") if text is None else text
         typer.echo(_("{name} = {value} ({scope}); saved in {path}").format(name=name, value=shown,
                                                                            scope=scope_name(scope), path=path))
+
+
+def _setting_rows(path: Path) -> list[tuple[str, str, str]]:
+    """The stored settings rows (none when there is no store yet)."""
+    from aiquiz.progress.store import Store
+
+    if not path.exists():
+        return []
+    with Store.open(path) as store:
+        return store.setting_rows()
 
 
 def _belongs(lines: list[str], index: int, name: str) -> bool:

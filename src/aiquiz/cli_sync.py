@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from aiquiz.cli_common import PathsArg, StoreOpt, _errors, load
+from aiquiz.cli_common import PathsArg, StoreOpt, UiLangOpt, _errors, interface, load, local_zone
 from aiquiz.cli_study import Command
+from aiquiz.i18n import _
 
 if TYPE_CHECKING:
     from aiquiz.anki.build import BuildReport
@@ -30,8 +31,10 @@ def import_(file: Annotated[Path, typer.Argument(help="An .apkg exported from An
                                                  "backup.", show_default=False)],
             paths: PathsArg = None, store: StoreOpt = None,
             dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be imported; write "
-                                                  "nothing.")] = False) -> None:
+                                                  "nothing.")] = False,
+            lang: UiLangOpt = None) -> None:
     """Bring your Anki reviews of aiquiz cards into the drill's progress store (importing twice adds nothing)."""
+    interface(lang)
     with _errors():
         from aiquiz.anki.progress_import import apply_import, read_package
         from aiquiz.progress.settings import Settings, from_rows
@@ -48,55 +51,60 @@ def import_(file: Annotated[Path, typer.Argument(help="An .apkg exported from An
 
 
 def import_lines(report: ImportReport, store: Path) -> list[str]:
-    """What `aiquiz import` prints."""
+    """What `aiquiz import` prints (in the interface language)."""
     m, merged = report.read.matched, report.merged
-    added, rebuilt = ("to add", "to rebuild") if report.dry_run else ("added", "rebuilt")
-    lines = [f"Read {report.read.path} ({report.read.format}): {len(m.reviews)} reviews of {m.cards} aiquiz cards, "
-             f"{m.notes} aiquiz notes."]
+    lines = [_("Read {path} ({format}): {reviews} reviews of {cards} aiquiz cards, {notes} aiquiz notes.").format(
+        path=report.read.path, format=_(report.read.format), reviews=len(m.reviews), cards=m.cards, notes=m.notes)]
     if not report.read.scheduling:
-        lines.append("It holds no review history: in Anki, export with \"Include scheduling information\".")
-    lines.append(f"Reviews: {merged.added} {added}, {merged.present} already in the store; {merged.cards} "
-                 f"card(s) {rebuilt}.")
-    lines.append(f"Notes not from aiquiz (ignored): {m.ignored_notes}. aiquiz cards no longer in the decks "
-                 f"(kept): {len(m.removed)}.")
+        lines.append(_("It holds no review history: in Anki, export with \"Include scheduling information\"."))
+    reviews = (_("Reviews: {added} to add, {present} already in the store; {cards} card(s) to rebuild.")
+               if report.dry_run else
+               _("Reviews: {added} added, {present} already in the store; {cards} card(s) rebuilt."))
+    lines.append(reviews.format(added=merged.added, present=merged.present, cards=merged.cards))
+    lines.append(_("Notes not from aiquiz (ignored): {ignored}. aiquiz cards no longer in the decks (kept): "
+                   "{removed}.").format(ignored=m.ignored_notes, removed=len(m.removed)))
     if m.skipped:
-        lines.append(f"Skipped {m.skipped} revlog row(s) that are not answers (rescheduled, reset, cramming).")
-    lines.append("Dry run: nothing was written." if report.dry_run else f"Progress store: {store}")
+        lines.append(_("Skipped {count} revlog row(s) that are not answers (rescheduled, reset, cramming).")
+                     .format(count=m.skipped))
+    lines.append(_("Dry run: nothing was written.") if report.dry_run
+                 else _("Progress store: {path}").format(path=store))
     return lines
 
 
-def load_progress(store: Path | None) -> ProgressExport:
+def load_progress(store: Path | None, lang: str) -> ProgressExport:
     """The progress `aiquiz anki --with-progress` writes into the package (inside `_errors()`).
+
+    Its messages speak Chinese for a package in Chinese (`--lang zh`), else as $AIQUIZ_LANG says: the
+    package's language is not the terminal's, so `anki`'s default `--lang en` does not choose English.
 
     Raises:
         UsageError: there is no progress store yet.
     """
-    from datetime import datetime
-
     from aiquiz.anki.progress_export import progress_export
     from aiquiz.errors import UsageError
     from aiquiz.progress.settings import from_rows
     from aiquiz.progress.store import Store
 
+    interface(lang if lang == "zh" else None)
     path = _store_path(store)
     if not path.exists():
-        raise UsageError(f"--with-progress: no progress store at {path} (study with aiquiz drill first, "
-                         "or name one with --store)")
-    tz: Any = datetime.now().astimezone().tzinfo  # the learner's clock: Anki's days follow it
-    with Store.open(path) as opened:
-        return progress_export(opened, from_rows(opened.setting_rows()), tz)
+        raise UsageError(_("--with-progress: no progress store at {path} (study with aiquiz drill first, "
+                           "or name one with --store)").format(path=path))
+    with Store.open(path) as opened:  # Anki's days follow the learner's clock
+        return progress_export(opened, from_rows(opened.setting_rows()), local_zone(os.environ))
 
 
 def progress_lines(report: BuildReport) -> list[str]:
-    """What `aiquiz anki --with-progress` adds to its summary."""
+    """What `aiquiz anki --with-progress` adds to its summary (in the interface language)."""
     sent = report.progress
     if sent is None:
         return []
-    lines = [f"With progress: {sent.notes} studied note(s) on {sent.cards} Anki card(s), {sent.reviews} review(s). "
-             "Import with \"Import any learning progress\" ticked."]
+    lines = [_("With progress: {notes} studied note(s) on {cards} Anki card(s), {reviews} review(s). "
+               "Import with \"Import any learning progress\" ticked.").format(notes=sent.notes, cards=sent.cards,
+                                                                             reviews=sent.reviews)]
     if sent.not_in_package:
-        lines.append(f"{sent.not_in_package} studied card(s) are not in this package (not selected, or no longer "
-                     "in the decks).")
+        lines.append(_("{count} studied card(s) are not in this package (not selected, or no longer in the "
+                       "decks).").format(count=sent.not_in_package))
     return lines
 
 

@@ -7,13 +7,12 @@ Parses options, calls `progress.tuning` (and `progress.retention` for `--retenti
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from aiquiz.cli_common import PathsArg, StoreOpt, UiLangOpt, _errors, interface, load
+from aiquiz.cli_common import PathsArg, StoreOpt, UiLangOpt, _errors, interface, learner_now, load
 from aiquiz.cli_study import Command
 
 
@@ -43,7 +42,7 @@ def optimize(paths: PathsArg = None, store: StoreOpt = None,
         if not path.exists():
             typer.echo(_("No reviews yet: study with aiquiz drill first (the fit needs your review history)."))
             return
-        now = datetime.now().astimezone()
+        now = learner_now()  # day numbers follow the learner's zone, as the drill's own re-fit
         with Store.open(path) as opened:
             settings = from_rows(opened.setting_rows())
             if history:
@@ -63,7 +62,7 @@ def optimize(paths: PathsArg = None, store: StoreOpt = None,
 def _advice(opened: object, settings: object, paths: list[Path] | None, deck: str | None) -> list[str]:
     from aiquiz.drill import tuning_view
     from aiquiz.progress import tuning
-    from aiquiz.progress.optimize import Params
+    from aiquiz.progress.params import Params
     from aiquiz.progress.retention import retention_advice
     from aiquiz.progress.settings import Settings
     from aiquiz.progress.store import Store

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar, overload
 
+from aiquiz.deckindex import DeckIndex
 from aiquiz.errors import UsageError
 from aiquiz.i18n import _
-from aiquiz.model import AnyCard, Deck, DeckIndex, Kind
+from aiquiz.model import AnyCard, Deck, Kind
 
 T = TypeVar("T")
 

@@ -31,10 +31,12 @@ from typing import IO
 
 from aiquiz.anki.notetypes import CONTRACT
 from aiquiz.errors import AiquizError
+from aiquiz.i18n import N_, _
 
 # meta `version` -> the collection entry and whether it is zstd-compressed
 _COLLECTIONS = {1: ("collection.anki2", False), 2: ("collection.anki21", False), 3: ("collection.anki21b", True)}
-_FORMATS = {1: "legacy (collection.anki2)", 2: "legacy (collection.anki21)", 3: "current (collection.anki21b)"}
+_FORMATS = {1: N_("legacy (collection.anki2)"), 2: N_("legacy (collection.anki21)"),
+            3: N_("current (collection.anki21b)")}  # translated where shown
 SCHEMAS = range(11, 19)  # the collection schema versions this reads: Anki 2.1's legacy 11 to today's 18
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHUNK = 1 << 20
@@ -122,14 +124,14 @@ def meta_version(data: bytes) -> int:
         PackageError: the entry is not such a message.
     """
     if not data or data[0] != 0x08:
-        raise PackageError("its meta entry is not an Anki package header")
+        raise PackageError(_("its meta entry is not an Anki package header"))
     value, shift = 0, 0
     for byte in data[1:11]:
         value |= (byte & 0x7F) << shift
         if not byte & 0x80:
             return value
         shift += 7
-    raise PackageError("its meta entry is not an Anki package header")
+    raise PackageError(_("its meta entry is not an Anki package header"))
 
 
 def _copy_limited(src: IO[bytes], dst: IO[bytes], packed: int, limits: Limits, name: str) -> None:
@@ -138,15 +140,16 @@ def _copy_limited(src: IO[bytes], dst: IO[bytes], packed: int, limits: Limits, n
     while chunk := src.read(_CHUNK):
         written += len(chunk)
         if written > limits.max_bytes or (written > limits.ratio_from and written > limits.max_ratio * max(packed, 1)):
-            raise PackageError(f"its {name} unpacks to more than {_size(min(written, limits.max_bytes))}"
-                               f" from {_size(packed)}; refusing it as a possible zip bomb")
+            raise PackageError(_("its {name} unpacks to more than {size} from {packed}; refusing it as a possible "
+                                 "zip bomb").format(name=name, size=_size(min(written, limits.max_bytes)),
+                                                    packed=_size(packed)))
         dst.write(chunk)
 
 
 def _size(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+            return _("{count:.0f} bytes").format(count=n) if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n} bytes"  # pragma: no cover
 
@@ -156,17 +159,18 @@ def _unpack(archive: zipfile.ZipFile, target: Path, limits: Limits) -> str:
     names = set(archive.namelist())
     version = meta_version(archive.read("meta")) if "meta" in names else (2 if "collection.anki21" in names else 1)
     if version not in _COLLECTIONS:
-        raise PackageError(f"it was made by a newer Anki (package format {version}; this aiquiz reads up to "
-                           f"{max(_COLLECTIONS)}): export it again with \"Support older Anki versions\", or "
-                           "update aiquiz")
+        raise PackageError(_("it was made by a newer Anki (package format {version}; this aiquiz reads up to "
+                             "{known}): export it again with \"Support older Anki versions\", or update aiquiz")
+                           .format(version=version, known=max(_COLLECTIONS)))
     name, zstd = _COLLECTIONS[version]
     if name not in names:
-        raise PackageError("it holds no Anki collection (collection.anki21b, collection.anki21 or collection.anki2)")
+        raise PackageError(_("it holds no Anki collection (collection.anki21b, collection.anki21 or "
+                             "collection.anki2)"))
     info = archive.getinfo(name)
     if info.file_size > limits.max_bytes or (
             info.file_size > limits.ratio_from and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
-        raise PackageError(f"its {name} would unpack to {_size(info.file_size)} from {_size(info.compress_size)};"
-                           " refusing it as a possible zip bomb")
+        raise PackageError(_("its {name} would unpack to {size} from {packed}; refusing it as a possible zip "
+                             "bomb").format(name=name, size=_size(info.file_size), packed=_size(info.compress_size)))
     with archive.open(info) as entry, target.open("wb") as out:
         if zstd:
             import zstandard
@@ -203,16 +207,18 @@ def open_package(path: Path, limits: Limits = Limits()) -> Iterator[AnkiPackage]
                 with zipfile.ZipFile(path) as archive:
                     form = _unpack(archive, db, limits)
             except FileNotFoundError:
-                raise PackageError("no such file") from None
+                raise PackageError(_("no such file")) from None
             except IsADirectoryError:
-                raise PackageError("it is a folder, not a file") from None
+                raise PackageError(_("it is a folder, not a file")) from None
             except zipfile.BadZipFile as err:
-                raise PackageError(f"it is not an Anki package: not a zip file, or a damaged one ({err})") from None
+                raise PackageError(_("it is not an Anki package: not a zip file, or a damaged one ({reason})")
+                                   .format(reason=err)) from None
             except (zlib.error, EOFError, zstandard.ZstdError, ValueError) as err:
-                raise PackageError(f"it is damaged or truncated ({err or type(err).__name__})") from None
+                raise PackageError(_("it is damaged or truncated ({reason})").format(
+                    reason=err or type(err).__name__)) from None
             with db.open("rb") as head:
                 if head.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
-                    raise PackageError("its collection is not an SQLite database (damaged or truncated)")
+                    raise PackageError(_("its collection is not an SQLite database (damaged or truncated)"))
             conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
             conn.create_collation("unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold()))
             try:
@@ -220,9 +226,9 @@ def open_package(path: Path, limits: Limits = Limits()) -> Iterator[AnkiPackage]
             finally:
                 conn.close()
     except sqlite3.DatabaseError as err:
-        raise PackageError(f"its collection is damaged or truncated ({err})") from None
+        raise PackageError(_("its collection is damaged or truncated ({reason})").format(reason=err)) from None
     except OSError as err:
-        raise PackageError(f"cannot read it ({err.strerror or err})") from None
+        raise PackageError(_("cannot read it ({reason})").format(reason=err.strerror or err)) from None
 
 
 def _schema(conn: sqlite3.Connection) -> int:
@@ -230,10 +236,12 @@ def _schema(conn: sqlite3.Connection) -> int:
     try:
         (version,) = conn.execute("select ver from col").fetchone()
     except (sqlite3.DatabaseError, TypeError):
-        raise PackageError("its collection is not an Anki collection (no col table)") from None
+        raise PackageError(_("its collection is not an Anki collection (no col table)")) from None
     if int(version) > SCHEMAS[-1]:
-        raise PackageError(f"its collection was written by a newer Anki (schema {version}; this aiquiz reads up to "
-                           f"{SCHEMAS[-1]}): update aiquiz, or export with \"Support older Anki versions\"")
+        raise PackageError(_("its collection was written by a newer Anki (schema {version}; this aiquiz reads up "
+                             "to {known}): update aiquiz, or export with \"Support older Anki versions\"")
+                           .format(version=version, known=SCHEMAS[-1]))
     if int(version) < SCHEMAS[0]:
-        raise PackageError(f"its collection is from Anki 1 (schema {version}); open it in Anki 2 and export again")
+        raise PackageError(_("its collection is from Anki 1 (schema {version}); open it in Anki 2 and export "
+                             "again").format(version=version))
     return int(version)

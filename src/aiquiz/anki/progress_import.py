@@ -26,6 +26,7 @@ from aiquiz.anki.package_reader import (
     meta_version,
     open_package,
 )
+from aiquiz.i18n import _
 from aiquiz.model import Deck
 from aiquiz.progress.exchange import Merged, merge, plan_merge
 from aiquiz.progress.records import NewReview
@@ -160,12 +161,13 @@ def read_package(path: Path, decks: Sequence[Deck], limits: Limits = Limits()) -
                 matched = match_reviews(package.notes(), package.reviews(), known)
                 scheduling = package.has_scheduling()
             except sqlite3.DatabaseError as err:
-                raise PackageError(f"its collection is damaged or truncated ({err})") from None
+                raise PackageError(_("its collection is damaged or truncated ({reason})").format(reason=err)) from None
             except (OverflowError, TypeError, ValueError) as err:  # a row of impossible values
-                raise PackageError(f"its collection holds a review Anki could not have written ({err})") from None
+                raise PackageError(_("its collection holds a review Anki could not have written ({reason})")
+                                   .format(reason=err)) from None
             return PackageRead(Path(path), package.format, matched, scheduling)
     except PackageError as err:
-        raise PackageError(f"cannot import {path}: {err}") from None
+        raise PackageError(_("cannot import {path}: {reason}").format(path=path, reason=err)) from None
 
 
 def apply_import(read: PackageRead, store: Store | None, settings: Settings, *, dry_run: bool = False,

@@ -14,10 +14,11 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
+from aiquiz.deckindex import DeckIndex
 from aiquiz.drill import session
 from aiquiz.drill.grading import Judgement, Reply, judge
 from aiquiz.loader.library import Library
-from aiquiz.model import Deck, DeckIndex, LangMode
+from aiquiz.model import Deck, LangMode
 from aiquiz.progress import history, tuning
 from aiquiz.progress.days import allowance, next_day_start
 from aiquiz.progress.records import LeechRule, Recorded, Undone, UndoRefused

@@ -13,8 +13,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from aiquiz.deckindex import DeckIndex
 from aiquiz.i18n import N_, _, ngettext
-from aiquiz.model import Deck, DeckIndex
+from aiquiz.model import Deck
 from aiquiz.progress.history import hidden
 from aiquiz.progress.settings import from_rows
 from aiquiz.progress.stats import Stats, compute_stats

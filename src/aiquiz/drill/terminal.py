@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from aiquiz.drill import view
+from aiquiz.drill import summary_view, view
 from aiquiz.drill.grading import Judgement, Reply, choice_index, overrule, truefalse_value
 from aiquiz.drill.runner import Action, Control, DrillOptions, DrillResult, Shown, run_drill
 from aiquiz.errors import UsageError
@@ -253,7 +253,7 @@ class TerminalUI:
                 self.console.line()  # Ctrl-C came in the middle of a prompt line
             self.console.rule(_("summary"), align="left")
         self._flush_notices()
-        for text in view.summary_rows(result, self.clock()):
+        for text in summary_view.summary_rows(result, self.clock()):
             self.line(text)
 
 

@@ -1,15 +1,34 @@
-"""What `aiquiz optimize` prints: the fit's scores and decision, the adopted sets, the retention table."""
+"""What `aiquiz optimize` prints: the fit's scores and decision, the adopted sets, the retention table (and
+why a fit was not adopted, also for the drill's summary)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from aiquiz.drill.view import verdict_reason
 from aiquiz.i18n import _
-from aiquiz.progress.optimize import FitOutcome, Scores
-from aiquiz.progress.retention import RetentionAdvice
 from aiquiz.progress.tuning import Optimized, ParameterSet
+
+if TYPE_CHECKING:  # the optimizer (and fsrs-rs) is imported when a fit runs, not when a drill's summary is shown
+    from aiquiz.progress.optimize import FitOutcome
+    from aiquiz.progress.params import Scores
+    from aiquiz.progress.retention import RetentionAdvice
+
+
+def verdict_reason(outcome: FitOutcome) -> str:
+    """Why a fit was not adopted, in words."""
+    match outcome.verdict.name:
+        case "NOT_ENOUGH_HISTORY":
+            return _("{usable} reviews on a later day than the card's previous one; a fit needs {needed}").format(
+                usable=outcome.usable_reviews, needed=outcome.needed)
+        case "NOT_BETTER":
+            return _("the fitted set did not predict better on held-out reviews")
+        case "WORSE_RMSE":
+            return _("the fitted set was worse calibrated on held-out reviews")
+        case "NO_MEMORY_SIGNAL":
+            return _("your answers show no pattern of memory for a fit to learn")
+    return _("adopted")
 
 
 def _scores(name: str, scores: Scores | None) -> str:

@@ -1,7 +1,7 @@
-"""What the drill screen says, as rich `Text` rows: the card, the verdict, the answer, the citation, the summary.
+"""What the drill screen says, as rich `Text` rows: the card, the verdict, the answer, the citation, notices.
 
 Pure: nothing here reads keys or prints. The terminal draws these rows with colours; line mode prints
-their plain text.
+their plain text. The lines at the end of a drill are in `summary_view`.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
 
 from aiquiz.drill.grading import Judgement, Reply
-from aiquiz.drill.runner import DrillResult, Shown
+from aiquiz.drill.runner import Shown
 from aiquiz.drill.session import Plan
 from aiquiz.i18n import N_, _, ngettext
 from aiquiz.judge import Match, Segment, SegmentKind
@@ -32,10 +31,6 @@ from aiquiz.model import (
 )
 from aiquiz.model import Text as CardText
 from aiquiz.progress.scheduler import Rating
-
-if TYPE_CHECKING:  # the optimizer is imported only when a fit runs
-    from aiquiz.progress.optimize import FitOutcome
-    from aiquiz.progress.tuning import Optimized
 
 KIND_LABEL = {"basic": N_("question"), "cloze": N_("fill the gap"), "choice": N_("choose"),
               "truefalse": N_("true or false")}
@@ -332,77 +327,6 @@ def when(due: datetime, now: datetime) -> str:
     if days <= 1:
         return _("tomorrow")
     return _("in {days} days ({date})").format(days=days, date=due.astimezone(now.tzinfo).date().isoformat())
-
-
-def duration(spent: timedelta) -> str:
-    """A session length in words: "45 s", "6 min 12 s", "1 h 5 min"."""
-    seconds = int(spent.total_seconds())
-    if seconds < 60:
-        return _("{seconds} s").format(seconds=seconds)
-    if seconds < 3600:
-        return _("{minutes} min {seconds} s").format(minutes=seconds // 60, seconds=seconds % 60)
-    return _("{hours} h {minutes} min").format(hours=seconds // 3600, minutes=seconds % 3600 // 60)
-
-
-def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
-    """The lines shown when the drill ends."""
-    s = result.summary
-    lines: list[Text] = []
-    if result.interrupted:
-        lines.append(Text(_("Interrupted: every answer before this card is saved."), style="yellow"))
-    if result.queued == 0:
-        lines.append(Text(_("Nothing to study now."), style="bold"))
-    else:
-        acc = "" if s.accuracy is None else _(" · {right} right ({accuracy:.0%})").format(right=s.right,
-                                                                                         accuracy=s.accuracy)
-        cards = ngettext("{count} card", "{count} cards", s.cards).format(count=s.cards)
-        answers = ngettext("{count} answer", "{count} answers", s.reviews).format(count=s.reviews)
-        lines.append(Text(_("Studied {cards} ({answers})").format(cards=cards, answers=answers) + acc
-                          + f" · {duration(s.spent)}", style="bold"))
-    nxt = _("No card studied yet.") if s.next_due is None else _("Next card due {when}.").format(
-        when=when(s.next_due, now))
-    if s.new_waiting:
-        nxt += " " + ngettext("{count} new card waiting.", "{count} new cards waiting.",
-                              s.new_waiting).format(count=s.new_waiting)
-    lines.append(Text(nxt))
-    if result.refit is not None:
-        lines.append(refit_text(result.refit))
-    if result.leeches:
-        lines.append(Text(_("New leeches: {keys} (aiquiz leeches)").format(keys=", ".join(result.leeches)),
-                          style="red"))
-    note = day_note(result.plan, summary=result.new_left == 0)
-    if note is not None:
-        lines.append(note)
-    elif result.queued == 0:
-        lines.append(Text(_("Use --new N for more new cards, or --cram to study without waiting."), style="dim"))
-    return lines
-
-
-def refit_text(refit: Optimized) -> Text:
-    """The summary line of the automatic re-fit of FSRS to the learner's reviews."""
-    outcome = refit.outcome
-    if refit.adopted is not None:
-        return Text(_("FSRS re-fitted to your {reviews} reviews: the new parameters predict your memory better "
-                      "on reviews the fit never saw, so they are in use ({cards} cards rescheduled; "
-                      "aiquiz optimize --history, --revert).").format(reviews=outcome.reviews, cards=refit.rebuilt),
-                    style="green")
-    return Text(_("FSRS re-fit on your {reviews} reviews: kept the current parameters ({reason}).").format(
-        reviews=outcome.reviews, reason=verdict_reason(outcome)), style="dim")
-
-
-def verdict_reason(outcome: FitOutcome) -> str:
-    """Why a fit was not adopted, in words."""
-    match outcome.verdict.name:
-        case "NOT_ENOUGH_HISTORY":
-            return _("{usable} reviews on a later day than the card's previous one; a fit needs {needed}").format(
-                usable=outcome.usable_reviews, needed=outcome.needed)
-        case "NOT_BETTER":
-            return _("the fitted set did not predict better on held-out reviews")
-        case "WORSE_RMSE":
-            return _("the fitted set was worse calibrated on held-out reviews")
-        case "NO_MEMORY_SIGNAL":
-            return _("your answers show no pattern of memory for a fit to learn")
-    return _("adopted")
 
 
 def removed_text(keys: tuple[str, ...] | list[str]) -> Text:

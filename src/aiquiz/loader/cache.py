@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from aiquiz import model
-from aiquiz.model import CARD_CLASSES, COLUMNS, AnyCard, Deck, DeckIndex, index_deck
+from aiquiz.deckindex import COLUMNS, DeckIndex, index_deck
+from aiquiz.model import CARD_CLASSES, AnyCard, Deck
 
 FORMAT = 4
 CHUNK = 64  # cards per separately pickled chunk of a deck
@@ -56,8 +57,8 @@ _ITEMS: dict[str, set[type]] = {"cards": {str}, "kinds": {str}, "tags": {tuple},
 _CARDS: set[type] = set(CARD_CLASSES.values())
 _LANGS = frozenset({"en", "zh", "plain"})  # the values of `Text.langs`
 # The modules whose source decides what a cached deck is: a change to any of them retires every entry.
-_CODE = ("model.py", "spec.py", "loader/cards.py", "loader/nodes.py", "loader/yamlsafe.py", "loader/files.py",
-         "loader/fast.py", "loader/plainyaml.py", "loader/checks.py", "loader/cache.py")
+_CODE = ("model.py", "deckindex.py", "spec.py", "loader/cards.py", "loader/nodes.py", "loader/yamlsafe.py",
+         "loader/files.py", "loader/fast.py", "loader/plainyaml.py", "loader/checks.py", "loader/cache.py")
 
 
 class _ModelUnpickler(pickle.Unpickler):

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from aiquiz.deckindex import DeckIndex, index_deck
 from aiquiz.loader.cache import DeckCache, Entry
 from aiquiz.loader.files import Opened, parse_bytes, read_all
-from aiquiz.model import AnyCard, Deck, DeckIndex, index_deck
+from aiquiz.model import AnyCard, Deck
 
 
 class Shelf:

@@ -3,13 +3,18 @@
 A study day runs from `day-starts-at` (default 04:00 local, as in Anki) to the same hour the next day, so
 a session after midnight still counts to the evening before. New cards per day count the cards first
 studied since the day started, over every session; reviews per day count reviews of learned cards.
+
+"Local" is the learner's time zone: `now`'s own tzinfo, or the `zone` given. It should be a real zone
+(`zoneinfo.ZoneInfo`), so that the day across a daylight-saving change, 23 or 25 hours long, still starts
+at the same local hour; a fixed UTC offset (what `datetime.now().astimezone()` gives) is right only until
+the next change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 
 def study_day(when: datetime, now: datetime, day_starts_at: int) -> date:
@@ -17,15 +22,42 @@ def study_day(when: datetime, now: datetime, day_starts_at: int) -> date:
     return (when.astimezone(now.tzinfo) - timedelta(hours=day_starts_at)).date()
 
 
-def day_start(now: datetime, day_starts_at: int) -> datetime:
-    """When the study day containing `now` began (timezone-aware, in `now`'s zone)."""
-    today = study_day(now, now, day_starts_at)
-    return datetime.combine(today, time(day_starts_at), tzinfo=now.tzinfo)
+def day_start(now: datetime, day_starts_at: int, zone: tzinfo | None = None) -> datetime:
+    """When the study day containing `now` began: `day_starts_at` o'clock local.
+
+    Args:
+        now: The time (timezone-aware).
+        day_starts_at: The local hour a study day starts.
+        zone: The learner's time zone (default: `now`'s own).
+
+    Returns:
+        The moment, timezone-aware in `zone`.
+    """
+    local = now.astimezone(zone or now.tzinfo)
+    return _at(study_day(local, local, day_starts_at), day_starts_at, local.tzinfo)
 
 
-def next_day_start(now: datetime, day_starts_at: int) -> datetime:
-    """When the next study day begins: buried cards come back then."""
-    return day_start(now, day_starts_at) + timedelta(days=1)
+def next_day_start(now: datetime, day_starts_at: int, zone: tzinfo | None = None) -> datetime:
+    """When the next study day begins, `day_starts_at` o'clock local on the next date: buried cards come
+    back then. Across a daylight-saving change that is 23 or 25 hours after the day began.
+
+    Args:
+        now: The time (timezone-aware).
+        day_starts_at: The local hour a study day starts.
+        zone: The learner's time zone (default: `now`'s own).
+
+    Returns:
+        The moment, timezone-aware in `zone`.
+    """
+    local = now.astimezone(zone or now.tzinfo)
+    return _at(study_day(local, local, day_starts_at) + timedelta(days=1), day_starts_at, local.tzinfo)
+
+
+def _at(day: date, hour: int, zone: tzinfo | None) -> datetime:
+    """`hour` o'clock on `day` in `zone`, as an instant: a local time the clocks skip (a spring-forward
+    gap) is the moment the gap ends; one they pass twice (falling back) is its first pass."""
+    local = datetime.combine(day, time(hour), tzinfo=zone)
+    return local.astimezone(UTC).astimezone(zone)
 
 
 @dataclass(frozen=True)

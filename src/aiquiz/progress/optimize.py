@@ -14,10 +14,9 @@ same to the `fsrs` package's Scheduler (tests/test_optimize.py fails if they dri
             store.put_state(key, recompute(history, outcome.params, retention, now, card_id=...))
     advice = retention.retention_advice(events, params, deck_size=n, new_per_day=k)
 
-**Days.** `DayClock(tz, start_hour)` numbers days as Anki does (a day starts at `start_hour` local time;
-a gap is a difference of day numbers). The drill's `fsrs.Scheduler` counts 24-hour periods instead: the
-two agree for a learner who reviews at about the same time of day, and differ by at most one day.
-`recompute` replays through the Scheduler itself, so it agrees with the drill exactly.
+The values it reads and makes (`ReviewEvent`, `DayClock`, `Params`, `Scores`, `AdoptedSet`, `by_card`) are
+in `params`. **Days** are numbered by `DayClock` as Anki numbers them (see `params`); `recompute` replays
+through the drill's `fsrs.Scheduler` itself, so it agrees with the drill exactly.
 
 **Minimum history.** `min_reviews` (400) *day-separated* reviews (a card's review on a later day than its
 previous one: the only reviews FSRS predicts). fsrs-rs 0.9 fits all 21 parameters from about 130 of them
@@ -35,112 +34,25 @@ nothing about memory, so nothing is adopted. The adopted set is then fitted on t
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from enum import Enum
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import fsrs
 import fsrs_rs_python as rs
 
 from aiquiz.progress import metrics
+from aiquiz.progress.params import AdoptedSet, DayClock, Params, ReviewEvent, Scores, by_card
 
-PARAMS_FORMAT = 1
-PARAM_COUNT = 21
 MIN_REVIEWS = 400
 SPLITS = 5
 MIN_Z = 2.0
 MIN_AUC_Z = 3.0
 RMSE_BINS_TOLERANCE = 0.0
 _EPS = 1e-7
-_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
-
-
-@dataclass(frozen=True)
-class ReviewEvent:
-    """One review from the log: the card's key, its rating 1-4, when (UTC-aware) and how long it took."""
-
-    key: str
-    rating: int
-    at: datetime
-    duration_ms: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.rating not in (1, 2, 3, 4):
-            raise ValueError(f"{self.key}: rating must be 1-4, not {self.rating!r}")
-        if self.at.tzinfo is None:
-            raise ValueError(f"{self.key}: review time must be timezone-aware")
-
-
-@dataclass(frozen=True)
-class Params:
-    """A set of 21 FSRS-6 parameters, as both `fsrs.Scheduler(parameters=...)` and fsrs-rs take them."""
-
-    values: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.values) != PARAM_COUNT or not all(math.isfinite(v) for v in self.values):
-            raise ValueError(f"FSRS-6 needs {PARAM_COUNT} finite parameters, got {self.values!r}")
-
-    @classmethod
-    def default(cls) -> Params:
-        """fsrs's default parameters."""
-        return cls(tuple(float(v) for v in fsrs.scheduler.DEFAULT_PARAMETERS))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict with a format version."""
-        return {"format": PARAMS_FORMAT, "model": "FSRS-6", "w": list(self.values)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Params:
-        """The Params a `to_dict()` wrote.
-
-        Raises:
-            ValueError: unknown format or malformed values.
-        """
-        if data.get("format") != PARAMS_FORMAT or data.get("model") != "FSRS-6":
-            raise ValueError(f"unknown parameter set format {data.get('format')!r}/{data.get('model')!r}")
-        try:
-            return cls(tuple(float(v) for v in data["w"]))
-        except (KeyError, TypeError) as err:
-            raise ValueError(f"malformed parameter set: {err}") from err
-
-
-@dataclass(frozen=True)
-class DayClock:
-    """Numbers days the way Anki does: each day starts at `start_hour` o'clock in `tz`."""
-
-    tz: tzinfo = UTC
-    start_hour: int = 4
-
-    def day(self, at: datetime) -> int:
-        """The day number of a moment (a proleptic ordinal; only differences matter)."""
-        if isinstance(self.tz, timezone):  # a fixed offset: plain arithmetic, 5x faster
-            offset = self.tz.utcoffset(None).total_seconds() - self.start_hour * 3600
-            return int((at.timestamp() + offset) // 86400) + _EPOCH_ORDINAL
-        return (at.astimezone(self.tz) - timedelta(hours=self.start_hour)).date().toordinal()
-
-
-@dataclass(frozen=True)
-class Scores:
-    """How well a parameter set predicted held-out reviews (lower is better for both)."""
-
-    log_loss: float
-    rmse_bins: float
-    reviews: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {"log_loss": self.log_loss, "rmse_bins": self.rmse_bins, "reviews": self.reviews}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scores:
-        """The Scores a `to_dict()` wrote."""
-        return cls(float(data["log_loss"]), float(data["rmse_bins"]), int(data["reviews"]))
 
 
 class Verdict(Enum):
@@ -151,40 +63,6 @@ class Verdict(Enum):
     NOT_BETTER = "fitted parameters do not predict better"
     WORSE_RMSE = "fitted parameters have a worse RMSE(bins)"
     NO_MEMORY_SIGNAL = "the answers do not follow memory"
-
-
-@dataclass(frozen=True)
-class AdoptedSet:
-    """An adopted parameter set as the store keeps it: when, from how many reviews, with what scores."""
-
-    params: Params
-    adopted_at: datetime
-    reviews: int
-    scores: Scores
-    previous_scores: Scores
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict with a format version."""
-        return {"format": PARAMS_FORMAT, "params": self.params.to_dict(),
-                "adopted_at": self.adopted_at.astimezone(UTC).isoformat(),
-                "reviews": self.reviews, "scores": self.scores.to_dict(),
-                "previous_scores": self.previous_scores.to_dict()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AdoptedSet:
-        """The AdoptedSet a `to_dict()` wrote.
-
-        Raises:
-            ValueError: unknown format or malformed.
-        """
-        if data.get("format") != PARAMS_FORMAT:
-            raise ValueError(f"unknown adopted set format {data.get('format')!r}")
-        try:
-            return cls(Params.from_dict(data["params"]), datetime.fromisoformat(data["adopted_at"]),
-                       int(data["reviews"]), Scores.from_dict(data["scores"]),
-                       Scores.from_dict(data["previous_scores"]))
-        except (KeyError, TypeError) as err:
-            raise ValueError(f"malformed adopted set: {err}") from err
 
 
 @dataclass(frozen=True)
@@ -255,14 +133,6 @@ class _Data:
     gaps: tuple[tuple[int, ...], ...]
     targets: tuple[_Target, ...]
     items: tuple[rs.FSRSItem, ...]
-
-
-def by_card(events: Iterable[ReviewEvent]) -> dict[str, tuple[ReviewEvent, ...]]:
-    """Each card's events in time order (a stable sort, so equal times keep their log order)."""
-    grouped: defaultdict[str, list[ReviewEvent]] = defaultdict(list)
-    for event in events:
-        grouped[event.key].append(event)
-    return {key: tuple(sorted(history, key=lambda e: e.at)) for key, history in grouped.items()}
 
 
 def _prepare(histories: Iterable[Sequence[ReviewEvent]], clock: DayClock) -> _Data:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from aiquiz.model import Deck, DeckIndex, Passage, index_deck, passage_hash
+from aiquiz.deckindex import DeckIndex, index_deck, passage_hash
+from aiquiz.model import Deck, Passage
 
 BISECTIONS = 200  # passages looked up deck by deck before the decks' tables are joined into one dict
 

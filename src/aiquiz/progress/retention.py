@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import fsrs_rs_python as rs
 
-from aiquiz.progress.optimize import DayClock, Params, ReviewEvent, by_card
+from aiquiz.progress.params import DayClock, Params, ReviewEvent, by_card
 
 RETENTIONS: tuple[float, ...] = tuple(round(0.70 + 0.03 * k, 2) for k in range(10))  # 0.70 .. 0.97
 MIN_SAMPLES = 5

@@ -7,6 +7,7 @@ into one frozen `Settings`; a bad value is refused with the allowed range when i
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -124,6 +125,26 @@ def parse_value(name: str, text: str, deck: str | None = None) -> Any:
         raise UsageError(_("{name} must be {allowed}, not '{text}'").format(name=name, allowed=spec.allowed(),
                                                                             text=text))
     return value
+
+
+def check_deck(deck: str, known: Iterable[str]) -> None:
+    """Refuse a deck's own value for a deck id that is not `known` (a typo would keep a value no deck uses).
+
+    Args:
+        deck: The id given with `--deck`.
+        known: The ids of the loaded decks.
+
+    Raises:
+        UsageError: `deck` is not known (the message suggests the closest id and lists them all).
+    """
+    ids = sorted(set(known))
+    if deck in ids:
+        return
+    close = difflib.get_close_matches(deck, ids, n=1)
+    if close:
+        raise UsageError(_("no deck with id '{deck}': did you mean '{close}'? (loaded: {known})").format(
+            deck=deck, close=close[0], known=", ".join(ids)))
+    raise UsageError(_("no deck with id '{deck}' (loaded: {known})").format(deck=deck, known=", ".join(ids)))
 
 
 def _convert(spec: Setting, text: str) -> Any:

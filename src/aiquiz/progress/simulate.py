@@ -8,7 +8,7 @@ days) and rates Hard/Good/Easy on a recall and Again on a lapse. A "random" lear
 and answers Again/Hard/Good/Easy with equal chances.
 
 Every review happens exactly at its due time, or a whole number of days late, so the local day
-number and the 24-hour elapsed days that fsrs's Scheduler uses always agree (see `optimize.DayClock`).
+number and the 24-hour elapsed days that fsrs's Scheduler uses always agree (see `params.DayClock`).
 Everything is seeded: the same arguments give the same events.
 """
 
@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 import fsrs
 
-from aiquiz.progress.optimize import ReviewEvent
+from aiquiz.progress.params import ReviewEvent
 
 DAY = timedelta(days=1)
 

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from aiquiz.model import Deck, DeckIndex, index_deck
+from aiquiz.deckindex import DeckIndex, index_deck
+from aiquiz.model import Deck
 from aiquiz.progress.scheduler import Memory, Phase, Rating
 from aiquiz.progress.store import ReviewRecord
 

@@ -19,7 +19,8 @@ from aiquiz.progress.store import Store
 from aiquiz.select import deck_of
 
 if TYPE_CHECKING:  # the optimizer (and fsrs-rs) is imported when a set is read or a fit runs, not by every drill
-    from aiquiz.progress.optimize import AdoptedSet, FitOutcome, ReviewEvent
+    from aiquiz.progress.optimize import FitOutcome
+    from aiquiz.progress.params import AdoptedSet, ReviewEvent
 
 GLOBAL = ""
 LAST_FIT = ("~state", "last-fit-reviews")  # the review count at the last evaluated fit (not a setting)
@@ -41,7 +42,7 @@ def parameter_sets(store: Store) -> list[ParameterSet]:
     rows = store.parameter_sets()
     if not rows:
         return []
-    from aiquiz.progress.optimize import AdoptedSet
+    from aiquiz.progress.params import AdoptedSet
 
     out = []
     for sid, data, reverted in rows:
@@ -68,7 +69,7 @@ def parameters_for(in_use: dict[str, Parameters]) -> Callable[[str], Parameters 
 
 def events(records: list[ReviewRecord]) -> list[ReviewEvent]:
     """The review log as the optimizer reads it."""
-    from aiquiz.progress.optimize import ReviewEvent
+    from aiquiz.progress.params import ReviewEvent
 
     return [ReviewEvent(r.key, int(r.rating), r.at, r.duration_ms) for r in records]
 
@@ -96,7 +97,8 @@ def optimize(store: Store, settings: Settings, now: datetime, *, deck: str | Non
         dry_run: Evaluate and report, write nothing.
         min_reviews: Override the day-separated reviews a fit needs (tests, benchmarks).
     """
-    from aiquiz.progress.optimize import DayClock, Params, fit
+    from aiquiz.progress.optimize import fit
+    from aiquiz.progress.params import DayClock, Params
 
     scope = deck or GLOBAL
     records = store.reviews()
