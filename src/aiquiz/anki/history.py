@@ -10,8 +10,8 @@ path (the record of what the learner last imported):
 - changed (another `--lang`, a reworded card, new CSS): `max(build time, previous mod + 1)`, newer
   than anything the learner has imported from that path.
 
-The rule is `next_mod`; the previous package is read by `read_history`, and `restamp` applies the rule
-to a freshly written collection. Nothing here reads the clock.
+The rule is `next_mod`; the previous package is read by `read_history`, and a `Restamper` applies the rule
+to a collection as its notes are written. Nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -117,30 +117,58 @@ def _read_collection(db: Path) -> History:
     return History(notes, notetypes)
 
 
-def restamp(conn: sqlite3.Connection, history: History, build_time: int) -> Restamped:
-    """Give the notes, their cards and the note types of a written collection their `mod` by `next_mod`.
+class Restamper:
+    """Gives a collection's notes, their cards and its note types their `mod` by `next_mod`.
+
+    Call `note` for every note as it is written (with `mod` the build time), in id order, then `apply`
+    once the collection holds everything else: it updates the notes (and their cards) whose `mod` is not
+    the build time, then the note types.
 
     Args:
-        conn: The new package's collection, every `mod` still the build time.
         history: The previous package's stamps.
         build_time: This build's time.
-
-    Returns:
-        How many notes are new, changed and unchanged since the previous package.
     """
-    counts = {"new": 0, "changed": 0, "unchanged": 0}
-    moved: list[tuple[int, int]] = []
-    for nid, guid, mid, flds, tags in conn.execute("select id, guid, mid, flds, tags from notes order by id"):
-        fingerprint, previous = note_fingerprint(mid, flds, tags), history.notes.get(guid)
-        counts["new" if previous is None else "unchanged" if previous.fingerprint == fingerprint
-               else "changed"] += 1
-        if (mod := next_mod(fingerprint, previous, build_time)) != build_time:
-            moved.append((mod, nid))
-    conn.executemany("update notes set mod = ? where id = ?", moved)
-    conn.executemany("update cards set mod = ? where nid = ?", moved)
-    (models_json,) = conn.execute("select models from col").fetchone()
-    models = json.loads(models_json)
-    for mid, model in models.items():
-        model["mod"] = next_mod(notetype_fingerprint(model), history.notetypes.get(int(mid)), build_time)
-    conn.execute("update col set models = ?", (json.dumps(models),))
-    return Restamped(**counts)
+
+    def __init__(self, history: History, build_time: int) -> None:
+        self._previous = history.notes
+        self._notetypes = history.notetypes
+        self._build_time = build_time
+        self._counts = {"new": 0, "changed": 0, "unchanged": 0}
+        self._moved: list[tuple[int, int]] = []
+
+    def note(self, nid: int, guid: str, mid: int, flds: str, tags: str) -> None:
+        """Stamp one note just written: new, changed or unchanged since the previous package.
+
+        Args:
+            nid: Its id.
+            guid: Its GUID.
+            mid: Its note type's id.
+            flds: Its fields as stored.
+            tags: Its tags as stored.
+        """
+        previous = self._previous.get(guid)
+        if previous is None:  # new: the build time, as written
+            self._counts["new"] += 1
+            return
+        fingerprint = note_fingerprint(mid, flds, tags)
+        self._counts["unchanged" if previous.fingerprint == fingerprint else "changed"] += 1
+        if (mod := next_mod(fingerprint, previous, self._build_time)) != self._build_time:
+            self._moved.append((mod, nid))
+
+    def apply(self, conn: sqlite3.Connection) -> Restamped:
+        """Write the stamps into the collection.
+
+        Args:
+            conn: The new package's collection, every `mod` still the build time.
+
+        Returns:
+            How many notes are new, changed and unchanged since the previous package.
+        """
+        conn.executemany("update notes set mod = ? where id = ?", self._moved)
+        conn.executemany("update cards set mod = ? where nid = ?", self._moved)
+        (models_json,) = conn.execute("select models from col").fetchone()
+        models = json.loads(models_json)
+        for mid, model in models.items():
+            model["mod"] = next_mod(notetype_fingerprint(model), self._notetypes.get(int(mid)), self._build_time)
+        conn.execute("update col set models = ?", (json.dumps(models),))
+        return Restamped(**self._counts)
