@@ -17,6 +17,7 @@ from aiquiz.model import (
     AnyCard,
     BasicCard,
     ChoiceCard,
+    Citation,
     ClozeCard,
     Deck,
     LangMode,
@@ -247,9 +248,11 @@ class DeckFields:
 
     def __init__(self, deck: Deck, mode: LangMode, typed: bool = False) -> None:
         self.deck, self.mode, self.typed = deck, mode, typed
+        self._text = _TEXT[mode]
         # A citation names its interview by id, or none for a deck's only one (`Deck.source`).
         self._sources = {key: _source_rows(deck.source(key), mode)
                          for key in (None, *(s.id for s in deck.sources))}
+        self._sections: dict[tuple[str | None, str | None, str | None], str] = {}
         self._id = f"{literal(deck.id)}/"
         self._tags = f" aiquiz::{deck.id} "
         self._prompt = _prompt(mode)
@@ -257,36 +260,67 @@ class DeckFields:
 
     def note_fields(self, card: AnyCard) -> list[str]:
         """The field values of a card's note (see the module function `note_fields`)."""
-        mode = self.mode
+        mode, text = self.mode, self._text
         match card:
             case BasicCard():
-                fields = [text_html(card.front, mode), text_html(card.back, mode)]
+                fields = [text(card.front), text(card.back)]
             case ClozeCard():
-                fields = [text_html(card.text, mode, cloze_literal), text_html(card.back, mode) if card.back else ""]
+                fields = [text_html(card.text, mode, cloze_literal), text(card.back) if card.back else ""]
             case ChoiceCard():
-                fields = [text_html(card.front, mode), _choices_html(card, mode), LETTERS[card.answer]]
+                fields = [text(card.front), _choices_html(card, mode), LETTERS[card.answer]]
             case TrueFalseCard():
-                fields = [text_html(card.statement, mode), self._prompt, self._verdicts[card.answer]]
+                fields = [text(card.statement), self._prompt, self._verdicts[card.answer]]
             case _:  # pragma: no cover - the loader builds only the four kinds
                 raise TypeError(f"unknown card kind {card.kind}")
         if self.typed and isinstance(card, (BasicCard, ClozeCard)):
             fields.append(typed_answer(card, mode))
-        fields.append(text_html(card.explain, mode) if card.explain else "")
-        cites = card.cite
-        if len(cites) == 1:  # the usual card
-            cite = cites[0]
-            fields.append(_cite_html(self._sources.get(cite.source, _NO_SOURCE), cite.section, cite.anchor, mode))
-        else:
-            fields.append("".join(_cite_html(self._sources.get(c.source, _NO_SOURCE), c.section, c.anchor, mode)
-                                  for c in cites))
+        fields.append(text(card.explain) if card.explain else "")
+        fields.append("".join([self._cite(c) for c in card.cite]))
         fields.append(self._id + literal(card.id))
         return fields
+
+    def _cite(self, cite: Citation) -> str:
+        """One citation's block (as `citation_html` writes it)."""
+        interview, link = self._sources.get(cite.source, _NO_SOURCE)
+        section = cite.section
+        if section is None:
+            middle = ""
+        else:  # a deck's cards share a few sections
+            key = (section.en, section.zh, section.plain)
+            middle = self._sections.get(key) or self._sections.setdefault(
+                key, _row(self.mode, "section", text_html(section, self.mode, inline=True)))
+        if cite.anchor:
+            middle += _row(self.mode, "anchor", f"“{literal(cite.anchor)}”")
+        return f'<div class="aq-cite">{interview}{middle}{link}</div>'
 
     def tags(self, card: AnyCard) -> str:
         """The note's tags (`card_tags`) as Anki stores them: space-separated, a space at each end."""
         if card.tags:
             return f"{self._tags}{' '.join(card.tags)} kind::{card.kind.value} "
         return f"{self._tags}kind::{card.kind.value} "
+
+
+def _text_en(text: Text) -> str:
+    """`text_html(text, LangMode.EN)`, the usual case first."""
+    if (en := text.en) is not None:
+        return f'<span lang="en">{en if _special(en) is None else en.translate(_ESCAPE)}</span>'
+    return text_html(text, LangMode.EN)
+
+
+def _text_zh(text: Text) -> str:
+    """`text_html(text, LangMode.ZH)`, the usual case first."""
+    if (zh := text.zh) is not None:
+        return f'<span lang="zh-Hans">{zh if _special(zh) is None else zh.translate(_ESCAPE)}</span>'
+    return text_html(text, LangMode.ZH)
+
+
+def _text_both(text: Text) -> str:
+    """`text_html(text, LangMode.BOTH)`."""
+    return text_html(text, LangMode.BOTH)
+
+
+_TEXT: dict[LangMode, Callable[[Text], str]] = {LangMode.EN: _text_en, LangMode.ZH: _text_zh,
+                                                LangMode.BOTH: _text_both}
 
 
 def card_tags(deck: Deck, card: AnyCard) -> list[str]:
