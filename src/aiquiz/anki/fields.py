@@ -35,6 +35,7 @@ _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", 
 _SPECIAL = re.compile(r"[&<>\"'{}\[\]\\\n]")  # a character that `literal` changes
 _HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 _special = _SPECIAL.search
+_special_but_braces = re.compile(r"[&<>\"'\[\]\\\n]").search
 LETTERS = "ABCDEF"
 
 LABELS: dict[str, dict[str, str]] = {
@@ -68,6 +69,8 @@ def cloze_literal(text: str) -> str:
     Returns:
         The HTML, with the answers and hints inside the gaps escaped as well.
     """
+    if _special_but_braces(text) is None and text.count("{") == text.count("}") == 2 * len(CLOZE_GAP.findall(text)):
+        return text  # the usual text: every brace is a gap's own, and nothing else needs escaping
     out: list[str] = []
     last = 0
     for m in CLOZE_GAP.finditer(text):
@@ -189,9 +192,13 @@ def _section_row(section: Text, mode: LangMode) -> str:
 
 
 def _choices_html(card: ChoiceCard, mode: LangMode) -> str:
-    return "".join(f'<li class="aq-opt aq-opt-{LETTERS[i]}"><span class="aq-letter">{LETTERS[i]}</span>'
-                   f'<div class="aq-opt-text">{text_html(choice, mode)}</div></li>'
-                   for i, choice in enumerate(card.choices))
+    text = _TEXT[mode]
+    return "".join([f"{_OPTIONS[i]}{text(choice)}</div></li>" for i, choice in enumerate(card.choices)])
+
+
+# What each choice's HTML starts with, by letter (a card has at most as many choices as letters).
+_OPTIONS = tuple(f'<li class="aq-opt aq-opt-{letter}"><span class="aq-letter">{letter}</span><div class="aq-opt-text">'
+                 for letter in LETTERS)
 
 
 def _verdict_html(answer: bool, mode: LangMode) -> str:
@@ -253,6 +260,7 @@ class DeckFields:
         self._sources = {key: _source_rows(deck.source(key), mode)
                          for key in (None, *(s.id for s in deck.sources))}
         self._sections: dict[tuple[str | None, str | None, str | None], str] = {}
+        self._anchor = _row(mode, "anchor", "“")[:-len("</div>")]  # an anchor's row, up to the anchor
         self._id = f"{literal(deck.id)}/"
         self._tags = f" aiquiz::{deck.id} "
         self._prompt = _prompt(mode)
@@ -275,7 +283,8 @@ class DeckFields:
         if self.typed and isinstance(card, (BasicCard, ClozeCard)):
             fields.append(typed_answer(card, mode))
         fields.append(text(card.explain) if card.explain else "")
-        fields.append("".join([self._cite(c) for c in card.cite]))
+        cites = card.cite
+        fields.append(self._cite(cites[0]) if len(cites) == 1 else "".join([self._cite(c) for c in cites]))
         fields.append(self._id + literal(card.id))
         return fields
 
@@ -289,8 +298,8 @@ class DeckFields:
             key = (section.en, section.zh, section.plain)
             middle = self._sections.get(key) or self._sections.setdefault(
                 key, _row(self.mode, "section", text_html(section, self.mode, inline=True)))
-        if cite.anchor:
-            middle += _row(self.mode, "anchor", f"“{literal(cite.anchor)}”")
+        if anchor := cite.anchor:
+            middle += f"{self._anchor}{anchor if _special(anchor) is None else anchor.translate(_ESCAPE)}”</div>"
         return f'<div class="aq-cite">{interview}{middle}{link}</div>'
 
     def tags(self, card: AnyCard) -> str:

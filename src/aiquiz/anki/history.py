@@ -225,7 +225,10 @@ class Restamper:
         if row is None:  # pragma: no cover - the id was read from the same table
             raise AiquizError(f"the previous package lost note {previous_id} while being read")
         _, old_mid, old_flds, old_tags, old_mod = row
-        if _note_content(old_mid, old_flds, old_tags) == _note_content(mid, flds, tags):
+        # The same values make the same content (SQLite gives the integer column back as an int); else compare
+        # the content itself (tags as Anki reads them).
+        if (old_flds == flds and old_tags == tags and old_mid == mid) or \
+                _note_content(old_mid, old_flds, old_tags) == _note_content(mid, flds, tags):
             self._counts["unchanged"] += 1
             mod = old_mod
         else:
