@@ -221,6 +221,7 @@ class Restamper:
             row = self._previous(previous_id)
         except _UNREADABLE:
             self._forget()
+            self._counts["new"] += 1
             return
         if row is None:  # pragma: no cover - the id was read from the same table
             raise AiquizError(f"the previous package lost note {previous_id} while being read")
