@@ -23,7 +23,7 @@ from aiquiz.anki.build import ROOT_DECK, ROOT_DECK_ID, _description, anki_deck_n
 from aiquiz.anki.fields import _lang_attr, _lang_parts, card_tags, cloze_literal, literal, note_fields, text_html
 from aiquiz.anki.history import Restamper, next_mod, note_fingerprint, read_history
 from aiquiz.anki.notes import card_ords
-from aiquiz.anki.notetypes import note_guid, note_model, stable_id
+from aiquiz.anki.notetypes import _base91, note_guid, note_model, stable_id
 from aiquiz.anki.preset import PRESET, install_preset
 from aiquiz.loader import load_decks
 from aiquiz.model import CLOZE_GAP, Kind, LangMode, Text
@@ -94,6 +94,20 @@ def test_front_back_card_ords_are_genankis(kind, first):
 @given(st.text(max_size=20), st.text(max_size=20))
 def test_note_guid_is_genankis(deck_id, card_id):
     assert note_guid(deck_id, card_id) == genanki.guid_for("aiquiz", deck_id, card_id)
+
+
+def _genanki_base91(number: int) -> str:  # genanki.util.guid_for's loop, for any number
+    digits = []
+    while number > 0:
+        number, digit = divmod(number, 91)
+        digits.append(genanki.util.BASE91_TABLE[digit])
+    return "".join(reversed(digits))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 90, 91, 91**2 - 1, 91**2, 91**8 - 1, 91**8, 91**9, 2**64 - 1]))
+def test_base91_is_genankis(number):
+    assert _base91(number) == _genanki_base91(number)
 
 
 _MARKUP = st.text(st.sampled_from("ab中 &<>\"'{}[]\\\n\r:c1"), max_size=30)

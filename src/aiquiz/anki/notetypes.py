@@ -87,21 +87,29 @@ def note_guid(deck_id: str, card_id: str) -> str:
 
     It ties a note in any package or collection to the card `deck/card`, whatever the note's text,
     language or note type; the progress exchange matches notes by it. Computed here as genanki does
-    (the first 8 bytes of a SHA-256, in Anki's base 91), two digits at a time: it runs for every note.
+    (the first 8 bytes of a SHA-256, in Anki's base 91; see `_base91`): it runs for every note.
     """
-    number = int.from_bytes(hashlib.sha256(f"aiquiz__{deck_id}__{card_id}".encode()).digest()[:8], "big")
-    digits = []
-    while number >= _BASE91_SQUARED:
-        number, pair = divmod(number, _BASE91_SQUARED)
-        digits.append(_BASE91_PAIRS[pair])
-    digits.append(_BASE91_PAIRS[number] if number >= len(_BASE91) else _BASE91[number] if number else "")
-    return "".join(reversed(digits))
+    return _base91(int.from_bytes(hashlib.sha256(f"aiquiz__{deck_id}__{card_id}".encode()).digest()[:8], "big"))
 
 
-# genanki's base-91 digits (`genanki.util.BASE91_TABLE`), and every two-digit string in order
-_BASE91 = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~")
+def _base91(number: int) -> str:
+    """A number below 2**64 in genanki's base 91 (no leading zero digits; "" for 0), two digits at a time."""
+    top, rest = divmod(number, _PAIR_4)  # top < 91**2, as 91**10 > 2**64
+    second, rest = divmod(rest, _PAIR_3)
+    third, rest = divmod(rest, _PAIR_2)
+    fourth, fifth = divmod(rest, _PAIR_1)
+    pairs = _BASE91_PAIRS
+    body = pairs[second] + pairs[third] + pairs[fourth] + pairs[fifth]
+    if top >= len(_BASE91):
+        return pairs[top] + body
+    return _BASE91[top] + body if top else body.lstrip(_BASE91[0])
+
+
+# genanki's base-91 digits (`genanki.util.BASE91_TABLE`), every two-digit string in order, 91**2, 91**4, ...
+_BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 _BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]
-_BASE91_SQUARED = len(_BASE91_PAIRS)
+_PAIR_1 = len(_BASE91_PAIRS)
+_PAIR_2, _PAIR_3, _PAIR_4 = _PAIR_1 * _PAIR_1, _PAIR_1 * _PAIR_1 * _PAIR_1, _PAIR_1 * _PAIR_1 * _PAIR_1 * _PAIR_1
 
 
 def _resource(name: str) -> str:
