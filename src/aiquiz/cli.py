@@ -232,7 +232,7 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
             progress = load_progress(store)
         # The package being replaced is the record of what was last imported: changed notes get newer.
         # The build makes a few objects per note and no reference cycles: the collector would only
-        # rescan what is alive (a tenth of a second at 100k notes).
+        # rescan what is alive (0.15-0.2 s at 100k notes).
         gc.disable()
         try:
             report = build_apkg(decks, out, filters=Filters(decks=tuple(deck or ()), tags=tuple(tag or ())),
