@@ -228,6 +228,7 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
          store: StoreOpt = None,
          ) -> None:
     """Export an Anki package (.apkg); re-importing it updates notes in place and keeps your reviews."""
+    import gc
     import os
 
     with _errors():
@@ -242,9 +243,15 @@ def anki(paths: PathsArg = None, deck: DeckOpt = None, tag: TagOpt = None,
 
             progress = load_progress(store, lang)
         # The package being replaced is the record of what was last imported: changed notes get newer.
-        report = build_apkg(decks, out, filters=Filters(decks=tuple(deck or ()), tags=tuple(tag or ())),
-                            lang=LangMode(lang), build_time=default_build_time(decks, os.environ),
-                            type_answers=type_answers, previous=out, progress=progress)
+        # The build makes a few objects per note and no reference cycles: the collector would only
+        # rescan what is alive (0.15-0.2 s at 100k notes).
+        gc.disable()
+        try:
+            report = build_apkg(decks, out, filters=Filters(decks=tuple(deck or ()), tags=tuple(tag or ())),
+                                lang=LangMode(lang), build_time=default_build_time(decks, os.environ),
+                                type_answers=type_answers, previous=out, progress=progress)
+        finally:
+            gc.enable()
         for d in report.decks:
             kinds = ", ".join(f"{k.value} {n}" for k, n in d.notes if n)
             typer.echo(f"{d.id}: {d.note_count} notes ({kinds}), {d.cards} cards -> {d.name}")

@@ -1,4 +1,5 @@
-"""Anki export: note types with stable ids (`notetypes`), field HTML (`fields`), package writing (`build`);
+"""Anki export: note types with stable ids (`notetypes`), field HTML (`fields`), package writing (`build`,
+with the rows genanki would insert written by `notes`);
 the progress exchange with the drill (`progress_export`, `package_reader`, `progress_import`).
 
 `build_apkg(decks, out_path, filters=..., lang=..., build_time=..., type_answers=..., previous=...)` is the

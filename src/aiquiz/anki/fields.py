@@ -17,6 +17,7 @@ from aiquiz.model import (
     AnyCard,
     BasicCard,
     ChoiceCard,
+    Citation,
     ClozeCard,
     Deck,
     LangMode,
@@ -24,13 +25,17 @@ from aiquiz.model import (
     Source,
     Text,
     TrueFalseCard,
-    resolve_citations,
 )
 
-# Braces (templates, cloze), brackets ([sound:], [latex]) and backslashes (MathJax) as entities.
-_NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;", "\\": "&#92;"})
-_PLAIN = re.compile(r"[^&<>\"'{}\[\]\\\n\r]*")  # no character that `literal` would change
+# html.escape(quote=True), then braces (templates, cloze), brackets ([sound:], [latex]) and backslashes
+# (MathJax) as entities, then line breaks as <br>: one pass, as no replacement holds a character another
+# one replaces.
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
+                         "{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;", "\\": "&#92;", "\n": "<br>"})
+_SPECIAL = re.compile(r"[&<>\"'{}\[\]\\\n]")  # a character that `literal` changes
 _HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+_special = _SPECIAL.search
+_special_but_braces = re.compile(r"[&<>\"'\[\]\\\n]").search
 LETTERS = "ABCDEF"
 
 LABELS: dict[str, dict[str, str]] = {
@@ -50,9 +55,9 @@ def literal(text: str) -> str:
     Returns:
         The escaped HTML (line breaks become `<br>`).
     """
-    if _PLAIN.fullmatch(text):  # most texts hold nothing to escape: skip the five passes below
+    if _special(text) is None:  # most texts hold nothing to escape
         return text
-    return html.escape(text, quote=True).translate(_NEUTRAL).replace("\n", "<br>")
+    return text.translate(_ESCAPE)
 
 
 def cloze_literal(text: str) -> str:
@@ -64,6 +69,8 @@ def cloze_literal(text: str) -> str:
     Returns:
         The HTML, with the answers and hints inside the gaps escaped as well.
     """
+    if _special_but_braces(text) is None and text.count("{") == text.count("}") == 2 * len(CLOZE_GAP.findall(text)):
+        return text  # the usual text: every brace is a gap's own, and nothing else needs escaping
     out: list[str] = []
     last = 0
     for m in CLOZE_GAP.finditer(text):
@@ -102,6 +109,16 @@ def text_html(text: Text, mode: LangMode, render: Callable[[str], str] = literal
     Returns:
         Field HTML, each part tagged with its `lang` so the stylesheet picks CJK fonts.
     """
+    # The common cases first, as the general code below would write them (this runs for every field).
+    if mode is LangMode.EN and text.en is not None:
+        return f'<span lang="en">{render(text.en)}</span>'
+    if mode is LangMode.ZH and text.zh is not None:
+        return f'<span lang="zh-Hans">{render(text.zh)}</span>'
+    if mode is LangMode.BOTH and text.en is not None and text.zh is not None:
+        if inline:
+            return f'<span lang="en">{render(text.en)}</span> · <span lang="zh-Hans">{render(text.zh)}</span>'
+        return (f'<div lang="en" class="aq-en">{render(text.en)}</div>'
+                f'<div lang="zh-Hans" class="aq-zh">{render(text.zh)}</div>')
     parts = _lang_parts(text, mode)
     if len(parts) == 1 or inline:
         return " · ".join(f"<span{_lang_attr(lang)}>{render(value)}</span>" for lang, value in parts)
@@ -142,26 +159,46 @@ def citation_html(cites: Sequence[ResolvedCitation], mode: LangMode) -> str:
     Returns:
         Field HTML ("" when the card cites nothing).
     """
-    blocks = []
-    for cite in cites:
-        rows = []
-        if cite.source is not None:
-            rows.append(("interview", _interview_html(cite.source, mode)))
-        if cite.section is not None:
-            rows.append(("section", text_html(cite.section, mode, inline=True)))
-        if cite.anchor:
-            rows.append(("anchor", f"“{literal(cite.anchor)}”"))
-        if cite.url:
-            rows.append(("link", _link_html(cite.url)))
-        body = "".join(f'<div><span class="aq-k">{label(mode, key)}</span> {value}</div>' for key, value in rows)
-        blocks.append(f'<div class="aq-cite">{body}</div>')
-    return "".join(blocks)
+    return "".join(_cite_html(_source_rows(c.source, mode), c.section, c.anchor, mode) for c in cites)
+
+
+def _row(mode: LangMode, key: str, value: str) -> str:
+    return f'<div><span class="aq-k">{label(mode, key)}</span> {value}</div>'
+
+
+_NO_SOURCE = ("", "")
+
+
+@lru_cache(maxsize=256)  # the same few interviews under every card of a deck
+def _source_rows(source: Source | None, mode: LangMode) -> tuple[str, str]:
+    """The interview row and the link row of a citation of `source` ("" for a row not shown)."""
+    if source is None:
+        return _NO_SOURCE
+    url = source.urls[0] if source.urls else None
+    return _row(mode, "interview", _interview_html(source, mode)), _row(mode, "link", _link_html(url)) if url else ""
+
+
+def _cite_html(rows: tuple[str, str], section: Text | None, anchor: str | None, mode: LangMode) -> str:
+    """One citation's block, its interview and link rows rendered already (`_source_rows`)."""
+    middle = _section_row(section, mode) if section is not None else ""
+    if anchor:
+        middle += _row(mode, "anchor", f"“{literal(anchor)}”")
+    return f'<div class="aq-cite">{rows[0]}{middle}{rows[1]}</div>'
+
+
+@lru_cache(maxsize=1024)  # a deck's cards share a few sections
+def _section_row(section: Text, mode: LangMode) -> str:
+    return _row(mode, "section", text_html(section, mode, inline=True))
 
 
 def _choices_html(card: ChoiceCard, mode: LangMode) -> str:
-    return "".join(f'<li class="aq-opt aq-opt-{LETTERS[i]}"><span class="aq-letter">{LETTERS[i]}</span>'
-                   f'<div class="aq-opt-text">{text_html(choice, mode)}</div></li>'
-                   for i, choice in enumerate(card.choices))
+    text = _TEXT[mode]
+    return "".join([f"{_OPTIONS[i]}{text(choice)}</div></li>" for i, choice in enumerate(card.choices)])
+
+
+# What each choice's HTML starts with, by letter (a card has at most as many choices as letters).
+_OPTIONS = tuple(f'<li class="aq-opt aq-opt-{letter}"><span class="aq-letter">{letter}</span><div class="aq-opt-text">'
+                 for letter in LETTERS)
 
 
 def _verdict_html(answer: bool, mode: LangMode) -> str:
@@ -204,23 +241,95 @@ def note_fields(deck: Deck, card: AnyCard, mode: LangMode, typed: bool = False) 
     Returns:
         One HTML string per field of the note type of `card.kind` (see `notetypes.CONTRACT`).
     """
-    explain = text_html(card.explain, mode) if card.explain else ""
-    tail = [explain, citation_html(resolve_citations(deck, card), mode), literal(f"{deck.id}/{card.id}")]
-    match card:
-        case BasicCard():
-            head = [text_html(card.front, mode), text_html(card.back, mode)]
-        case ClozeCard():
-            back = text_html(card.back, mode) if card.back else ""
-            head = [text_html(card.text, mode, cloze_literal), back]
-        case ChoiceCard():
-            head = [text_html(card.front, mode), _choices_html(card, mode), LETTERS[card.answer]]
-        case TrueFalseCard():
-            head = [text_html(card.statement, mode), _prompt(mode), _verdict_html(card.answer, mode)]
-        case _:  # pragma: no cover - the loader builds only the four kinds
-            raise TypeError(f"unknown card kind {card.kind}")
-    if typed and isinstance(card, (BasicCard, ClozeCard)):
-        head.append(typed_answer(card, mode))
-    return head + tail
+    return DeckFields(deck, mode, typed).note_fields(card)
+
+
+class DeckFields:
+    """`note_fields` and `card_tags` for the cards of one deck, with what its cards share rendered once.
+
+    Args:
+        deck: The deck.
+        mode: en, zh or both.
+        typed: The note types with type-in answers.
+    """
+
+    def __init__(self, deck: Deck, mode: LangMode, typed: bool = False) -> None:
+        self.deck, self.mode, self.typed = deck, mode, typed
+        self._text = _TEXT[mode]
+        # A citation names its interview by id, or none for a deck's only one (`Deck.source`).
+        self._sources = {key: _source_rows(deck.source(key), mode)
+                         for key in (None, *(s.id for s in deck.sources))}
+        self._sections: dict[tuple[str | None, str | None, str | None], str] = {}
+        self._anchor = _row(mode, "anchor", "“")[:-len("</div>")]  # an anchor's row, up to the anchor
+        self._id = f"{literal(deck.id)}/"
+        self._tags = f" aiquiz::{deck.id} "
+        self._prompt = _prompt(mode)
+        self._verdicts = {answer: _verdict_html(answer, mode) for answer in (True, False)}
+
+    def note_fields(self, card: AnyCard) -> list[str]:
+        """The field values of a card's note (see the module function `note_fields`)."""
+        mode, text = self.mode, self._text
+        match card:
+            case BasicCard():
+                fields = [text(card.front), text(card.back)]
+            case ClozeCard():
+                fields = [text_html(card.text, mode, cloze_literal), text(card.back) if card.back else ""]
+            case ChoiceCard():
+                fields = [text(card.front), _choices_html(card, mode), LETTERS[card.answer]]
+            case TrueFalseCard():
+                fields = [text(card.statement), self._prompt, self._verdicts[card.answer]]
+            case _:  # pragma: no cover - the loader builds only the four kinds
+                raise TypeError(f"unknown card kind {card.kind}")
+        if self.typed and isinstance(card, (BasicCard, ClozeCard)):
+            fields.append(typed_answer(card, mode))
+        fields.append(text(card.explain) if card.explain else "")
+        cites = card.cite
+        fields.append(self._cite(cites[0]) if len(cites) == 1 else "".join([self._cite(c) for c in cites]))
+        fields.append(self._id + literal(card.id))
+        return fields
+
+    def _cite(self, cite: Citation) -> str:
+        """One citation's block (as `citation_html` writes it)."""
+        interview, link = self._sources.get(cite.source, _NO_SOURCE)
+        section = cite.section
+        if section is None:
+            middle = ""
+        else:  # a deck's cards share a few sections
+            key = (section.en, section.zh, section.plain)
+            middle = self._sections.get(key) or self._sections.setdefault(
+                key, _row(self.mode, "section", text_html(section, self.mode, inline=True)))
+        if anchor := cite.anchor:
+            middle += f"{self._anchor}{anchor if _special(anchor) is None else anchor.translate(_ESCAPE)}”</div>"
+        return f'<div class="aq-cite">{interview}{middle}{link}</div>'
+
+    def tags(self, card: AnyCard) -> str:
+        """The note's tags (`card_tags`) as Anki stores them: space-separated, a space at each end."""
+        if card.tags:
+            return f"{self._tags}{' '.join(card.tags)} kind::{card.kind.value} "
+        return f"{self._tags}kind::{card.kind.value} "
+
+
+def _text_en(text: Text) -> str:
+    """`text_html(text, LangMode.EN)`, the usual case first."""
+    if (en := text.en) is not None:
+        return f'<span lang="en">{en if _special(en) is None else en.translate(_ESCAPE)}</span>'
+    return text_html(text, LangMode.EN)
+
+
+def _text_zh(text: Text) -> str:
+    """`text_html(text, LangMode.ZH)`, the usual case first."""
+    if (zh := text.zh) is not None:
+        return f'<span lang="zh-Hans">{zh if _special(zh) is None else zh.translate(_ESCAPE)}</span>'
+    return text_html(text, LangMode.ZH)
+
+
+def _text_both(text: Text) -> str:
+    """`text_html(text, LangMode.BOTH)`."""
+    return text_html(text, LangMode.BOTH)
+
+
+_TEXT: dict[LangMode, Callable[[Text], str]] = {LangMode.EN: _text_en, LangMode.ZH: _text_zh,
+                                                LangMode.BOTH: _text_both}
 
 
 def card_tags(deck: Deck, card: AnyCard) -> list[str]:
