@@ -49,8 +49,8 @@ def next_day_start(now: datetime, day_starts_at: int, zone: tzinfo | None = None
     Returns:
         The moment, timezone-aware in `zone`.
     """
-    local = now.astimezone(zone or now.tzinfo)
-    return _at(study_day(local, local, day_starts_at) + timedelta(days=1), day_starts_at, local.tzinfo)
+    begun = day_start(now, day_starts_at, zone)
+    return _at(begun.date() + timedelta(days=1), day_starts_at, begun.tzinfo)
 
 
 def _at(day: date, hour: int, zone: tzinfo | None) -> datetime:
