@@ -44,6 +44,9 @@ ROOT_DECK = "AI Interviews"
 ROOT_DECK_ID = stable_id("deck", f"::{ROOT_DECK}")  # "::" cannot occur in a deck id
 _ZIP_EPOCH = 315532800  # 1980-01-01, the earliest date a zip entry can hold
 _CHUNK = 1000  # notes rendered, then written, at a time
+# zlib's fastest level: a third of the default's time (0.04 s instead of 0.1 s at 10k notes) for a package
+# 11% larger, still a third of the size of genanki's uncompressed one.
+_DEFLATE_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,7 @@ def _write_zip(out: BinaryIO, collection: Path, build_time: int) -> None:
         for name in ("collection.anki2", "media"):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
+            _set_level(info, _DEFLATE_LEVEL)
             info.create_system = 3  # unix, whatever the platform, so bytes match everywhere
             info.external_attr = 0o644 << 16
             if name == "media":
@@ -270,6 +274,11 @@ def _write_zip(out: BinaryIO, collection: Path, build_time: int) -> None:
             info.file_size = collection.stat().st_size
             with collection.open("rb") as src, zf.open(info, "w", force_zip64=info.file_size > 2**31) as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _set_level(info: zipfile.ZipInfo, level: int) -> None:
+    """Set one zip entry's deflate level: `compress_level` since Python 3.13, `_compresslevel` before it."""
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", level)
 
 
 def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
