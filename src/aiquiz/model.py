@@ -46,8 +46,9 @@ class Text:
     @property
     def langs(self) -> tuple[str, ...]:
         """The languages present: ("en",), ("zh",), ("en", "zh") or ("plain",)."""
-        found = tuple(lang for lang in ("en", "zh") if getattr(self, lang) is not None)
-        return found or ("plain",)
+        if self.en is not None:
+            return ("en", "zh") if self.zh is not None else ("en",)
+        return ("zh",) if self.zh is not None else ("plain",)
 
     def get(self, lang: Lang | str) -> str:
         """The text in `lang`, falling back to the plain text, then to the other language."""
@@ -184,11 +185,8 @@ class Deck:
     @property
     def langs(self) -> tuple[str, ...]:
         """Every language any card text of this deck is written in."""
-        found: set[str] = set()
-        for card in self.cards:
-            for text in card_texts(card):
-                found.update(text.langs)
-        return tuple(sorted(found))
+        kinds = {text.langs for card in self.cards for text in card_texts(card)}  # a few distinct tuples
+        return tuple(sorted({lang for langs in kinds for lang in langs}))
 
     def source(self, source_id: str | None = None) -> Source | None:
         """The deck's source with that id, or its only source when `source_id` is None."""
