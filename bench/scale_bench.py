@@ -8,12 +8,15 @@ At each size, in the same run:
 - cold: `aiquiz --no-cache validate` and `aiquiz --no-cache anki` (every file parsed);
 - warm: the compiled deck cache filled once, then `validate`, `anki`, `stats`, `card`, `due` and `drill`
   (to the first card and out: stdin is empty) with a fresh progress store.
-Each figure is the median of `--repeat` runs, with the fastest and slowest (the machine is shared).
+Each figure is the median of `--repeat` runs, with the fastest and slowest (the machine is shared); a
+figure with a goal is run in turn with its baseline (warm anki with bare genanki, each warm command with
+the hello-world), and its ratio is that of the two medians of those runs. Peak memory is /usr/bin/time's.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -35,26 +38,52 @@ PY = sys.executable
 AIQUIZ = [PY, "-m", "aiquiz"]
 
 
+_TIME = Path("/usr/bin/time")
+
+
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Run `cmd` with stdin empty; (wall seconds, peak RSS MB, exit code)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
+    """Run `cmd` with stdin empty; (wall seconds, peak RSS MB, exit code).
+
+    The peak is measured by /usr/bin/time when there is one: a child forked from this process starts with
+    this process's peak (Linux keeps it across exec), which says nothing about the command.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        timed = [str(_TIME), "-f", "%M", "-o", rss.name, *cmd] if _TIME.exists() else cmd
+        start = time.perf_counter()
+        proc = subprocess.Popen(timed, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        text = rss.read().strip().splitlines()
+        peak_kb = float(text[-1]) if text and text[-1].isdigit() else usage.ru_maxrss
     if code != 0:
         err = proc.stderr.read().decode(errors="replace")[-300:] if proc.stderr else ""
         print(f"  ! {' '.join(cmd[-4:])} exited {code}: {err}", file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, code
+    return seconds, peak_kb / 1024, code
 
 
-def median_of(cmd: list[str], env: dict[str, str], repeat: int) -> dict:
-    """Median, fastest and slowest of `repeat` runs, the largest peak RSS and the worst exit code."""
-    got = [run(cmd, env) for _ in range(repeat)]
+def summary(got: list[tuple[float, float, int]]) -> dict:
+    """Median, fastest and slowest of some runs, the largest peak RSS and the worst exit code."""
     times = [g[0] for g in got]
     return {"seconds": statistics.median(times), "min": min(times), "max": max(times),
             "peak_mb": max(g[1] for g in got), "ok": max(g[2] for g in got) == 0}
+
+
+def median_of(cmd: list[str], env: dict[str, str], repeat: int) -> dict:
+    """`summary` of `repeat` runs of `cmd`."""
+    return summary([run(cmd, env) for _ in range(repeat)])
+
+
+def paired(cmd: list[str], base: list[str], env: dict[str, str], repeat: int) -> tuple[dict, dict]:
+    """`cmd` and its baseline `base` run in turn, `repeat` times each: the `summary` of each. Taking turns
+    puts both under the same load (this machine is shared), so their ratio means something."""
+    got: list[tuple[float, float, int]] = []
+    based: list[tuple[float, float, int]] = []
+    for _ in range(repeat):
+        based.append(run(base, env))
+        got.append(run(cmd, env))
+    return summary(got), summary(based)
 
 
 _FLOOR = ("import json, sys, time; text = open(sys.argv[1], encoding='utf-8').read(); "
@@ -96,27 +125,28 @@ def one_size(size: int, repeat: int) -> list[dict]:
         cold_env = {**env, "AIQUIZ_NO_CACHE": "1"}
         store = ["--store", str(Path(tmp) / "progress.sqlite3")]
         apkg = ["--out", str(Path(tmp) / "out.apkg")]
-        hello = median_of([PY, str(HERE / "hello_typer.py"), "--help"], env, max(runs, 5))
+        hello_cmd = [PY, str(HERE / "hello_typer.py"), "--help"]
+        bare_cmd = [PY, str(HERE / "bare_genanki.py"), str(decks), str(Path(tmp) / "bare.apkg"), "--gc-tuned"]
+        hello = median_of(hello_cmd, env, max(runs, 5))
         floor = json_floor(floor_file, max(runs, 5))
-        bare = median_of([PY, str(HERE / "bare_genanki.py"), str(decks), str(Path(tmp) / "bare.apkg"),
-                          "--gc-tuned"], env, runs)
         rows = [row(f"{size:>6} baseline: typer hello-world", hello),
-                row(f"{size:>6} baseline: json.loads of the decks", floor),
-                row(f"{size:>6} baseline: bare genanki from memory", bare)]
+                row(f"{size:>6} baseline: json.loads of the decks", floor)]
         cold = median_of(AIQUIZ + ["validate", str(decks)], cold_env, runs)
         rows.append(row(f"{size:>6} cold validate (no cache)", cold, floor, None,
                         vs_hello=cold["seconds"] / hello["seconds"], goal_text="< 5 s" if size >= 100_000 else ""))
-        rows.append(row(f"{size:>6} cold anki (no cache)", median_of(AIQUIZ + ["anki", str(decks)] + apkg,
-                                                                     cold_env, 1), bare))
+        cold_anki, bare = paired(AIQUIZ + ["anki", str(decks)] + apkg, bare_cmd, cold_env, 1)
+        rows.append(row(f"{size:>6} cold anki (no cache)", cold_anki, bare))
         run(AIQUIZ + ["validate", str(decks)], env)  # fill the cache
-        rows.append(row(f"{size:>6} warm anki", median_of(AIQUIZ + ["anki", str(decks)] + apkg, env, runs),
-                        bare, 2.0 if size >= 10_000 else None))
+        warm_anki, bare = paired(AIQUIZ + ["anki", str(decks)] + apkg, bare_cmd, env, runs)
+        rows.append(row(f"{size:>6} baseline: bare genanki (with warm anki)", bare))
+        rows.append(row(f"{size:>6} warm anki", warm_anki, bare, 2.0 if size >= 10_000 else None))
         key = f"bench-000/card-{min(size, 5000) - 1}"
         warm = {"validate": ["validate", str(decks)], "due": ["due"] + store,
                 "stats": ["stats", str(decks)] + store, "card": ["card", key, str(decks)] + store,
                 "drill (first card)": ["drill", str(decks)] + store}
         for name, args in warm.items():
-            rows.append(row(f"{size:>6} warm {name}", median_of(AIQUIZ + args, env, runs), hello,
+            got, hello_then = paired(AIQUIZ + args, hello_cmd, env, runs)
+            rows.append(row(f"{size:>6} warm {name}", got, hello_then,
                             3.0 if size >= 100_000 and name != "validate" else None))
     return rows
 
@@ -142,6 +172,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=OUT / "scale.json")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    # Bytecode for aiquiz's modules, as an installed package has it: with PYTHONDONTWRITEBYTECODE set (some
+    # machines set it) an editable install would compile every module again on every run (~0.1 s).
+    compileall.compile_dir(ROOT / "src" / "aiquiz", quiet=1)
     rows: list[dict] = []
     for size in (int(s) for s in args.sizes.split(",")):
         rows += one_size(size, args.repeat)

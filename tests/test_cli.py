@@ -96,3 +96,19 @@ def test_the_learners_zone_is_a_real_zone_from_tz_or_the_system(tmp_path: Path, 
     monkeypatch.setenv("TZ", "Europe/Berlin")
     first, second = learner_now(), learner_now()
     assert str(first.tzinfo) == "Europe/Berlin" and first.tzinfo is not second.tzinfo  # differences go by UTC
+
+
+def test_a_command_with_options_does_not_import_pydantic(tmp_path: Path, sample_path: Path) -> None:
+    # Typer 0.29 coerces every parameter through a pydantic TypeAdapter: importing pydantic alone made each
+    # command 0.05-0.3 s slower, more than a warm `drill` needs (pyproject pins typer below it).
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nsys.argv = ['aiquiz', 'anki', sys.argv[1], '--out', sys.argv[2], '--lang', 'both']\n"
+            "from aiquiz.cli import main\ntry:\n    main()\nexcept SystemExit as exit:\n    print('exit', exit.code)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'pydantic_core'}))")
+    out = subprocess.run([sys.executable, "-c", code, str(sample_path), str(tmp_path / "out.apkg")],
+                         env={**os.environ, "AIQUIZ_HOME": str(tmp_path)}, capture_output=True, text=True, check=True)
+    assert (tmp_path / "out.apkg").stat().st_size > 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "[]", out.stdout
