@@ -128,7 +128,7 @@ def main() -> None:
             record.append((c - b) * 1000)
         store.close()
         due, hello = best_of([sys.executable, "-m", "aiquiz", "due", "--store", str(path)]), best_of(
-            [sys.executable, str(Path(__file__).parent / "hello_typer.py"), "--help"])
+            [sys.executable, str(Path(__file__).parent / "hello_typer.py"), "--name", "world"])
     rows = [
         {"metric": "drill: open store (integrity check)", "seconds": t1 - t0, "ok": True},
         {"metric": f"drill: plan the day: counts, marks, related, queue ({len(queue)})", "seconds": t2 - t1,

@@ -10,6 +10,14 @@ used only when every check passes, else it is ignored (and rewritten after the f
 - on POSIX, the entry is a regular file owned by the current user and not writable by others;
 - the payload unpickles with an unpickler that can build nothing but `aiquiz.model` values.
 
+Reading and hashing every deck file is most of a warm run at 100k cards (46 MB), so each entry has a
+*stat record* beside it (`remember`, `known_digest`): the deck file's device, inode, size, modification
+and change times, and the content hash they went with. A file whose `os.stat` gives exactly those values
+is taken to have that hash without being read -- the rule git's index and make rely on. The change time
+cannot be set back by a program (writing, `touch -d` and renaming all set it to now), and a record is
+written only for a file last changed over `SETTLED_NS` before (so an edit within the clock's resolution
+of the recorded one cannot look the same). A record that does not match, or is not ours, is ignored.
+
 Only valid decks are cached: an invalid file is parsed every time, so its errors are exactly those of
 a run without the cache. Entries are written to a temporary file and renamed into place, so two
 processes writing the same entry at once leave one whole entry, never a mix.
@@ -43,12 +51,17 @@ from aiquiz.deckindex import COLUMNS, DeckIndex, index_deck
 from aiquiz.model import CARD_CLASSES, AnyCard, Deck
 
 FORMAT = 4
+SETTLED_NS = 2_000_000_000  # a deck file gets a stat record once it has not changed for this long
 CHUNK = 64  # cards per separately pickled chunk of a deck
 MAGIC = b"AIQZDECK"
 NO_CACHE_ENV = "AIQUIZ_NO_CACHE"
 CACHE_DIR_ENV = "AIQUIZ_CACHE_DIR"
 # magic, format, code fingerprint, content hash, then the size and SHA-256 of the index and of the deck
 _HEAD = struct.Struct(">8sH32s32sQ32sQ32s")
+# a stat record: magic, the deck file's device, inode, size, mtime and ctime (ns), and its content hash
+_STAT = struct.Struct(">8sQQQqq32s")
+_STAT_MAGIC = b"AIQZSTAT"
+Signature = tuple[int, int, int, int, int]  # device, inode, size, mtime ns, ctime ns
 _ALLOWED = frozenset({"Deck", "Source", "Citation", "Text", "BasicCard", "ClozeCard", "ChoiceCard",
                       "TrueFalseCard"})
 # The types of the items of each per-card index column.
@@ -140,16 +153,48 @@ class DeckCache:
 
     def put_bytes(self, path: str, digest: bytes, blob: bytes) -> None:
         """Store an entry's bytes (`encode`'s) for file `path`; a cache that cannot be written is skipped."""
-        target = self.entry(path, digest)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        _write_private(self.entry(path, digest), blob)
+
+
+    def known_digest(self, path: str, signature: Signature) -> bytes | None:
+        """The content hash of deck file `path` when its stat `signature` is the one recorded with it, else None."""
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(blob)
-            os.replace(tmp, target)  # atomic: a reader sees the old entry or the new one, never a mix
+            blob, _ = _read_own(self._stat_record(path), 0, _STAT.size)
         except OSError:
-            tmp.unlink(missing_ok=True)
+            return None
+        if len(blob) != _STAT.size:
+            return None
+        magic, *recorded, digest = _STAT.unpack(blob)
+        return digest if magic == _STAT_MAGIC and tuple(recorded) == signature else None
+
+    def remember(self, path: str, signature: Signature, digest: bytes, now_ns: int) -> None:
+        """Record that deck file `path` with stat `signature` hashes to `digest`, once it has settled (not
+        changed for `SETTLED_NS` before `now_ns`); a cache that cannot be written is skipped."""
+        if now_ns - max(signature[3], signature[4]) < SETTLED_NS:
+            return
+        _write_private(self._stat_record(path), _STAT.pack(_STAT_MAGIC, *signature, digest))
+
+    def _stat_record(self, path: str) -> Path:
+        entry = self.entry(path, b"")
+        return entry.with_suffix(".stat")
+
+
+def signature(info: os.stat_result) -> Signature:
+    """What a stat record compares: device, inode, size, modification and change time (ns)."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _write_private(target: Path, blob: bytes) -> None:
+    """Write `blob` to `target` through a private temporary file renamed into place; skipped on any OSError."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(blob)
+        os.replace(tmp, target)  # atomic: a reader sees the old file or the new one, never a mix
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 class Entry:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -9,7 +11,7 @@ from typing import TypeVar
 
 from aiquiz import spec
 from aiquiz.errors import DeckError, Problem, UsageError
-from aiquiz.loader.cache import DeckCache, Entry, content_hash
+from aiquiz.loader.cache import DeckCache, Entry, Signature, content_hash, signature
 from aiquiz.model import Deck
 
 
@@ -154,18 +156,29 @@ def load_decks(paths: Iterable[str | Path],
 
 @dataclass(frozen=True)
 class Opened:
-    """One deck file, read: its bytes and content hash, and its cache entry when there is a sound one
+    """One deck file: its bytes (None when the cache's stat record vouched for its content hash and there is
+    a sound entry: then it was not read), its content hash, and its cache entry when there is a sound one
     (or a worker compiled it)."""
 
     name: str
-    data: bytes
+    data: bytes | None
     digest: bytes
     entry: Entry | None = None
+
+    def content(self) -> tuple[bytes, bytes]:
+        """The file's bytes and their hash: as read, or read now (the entry turned out unsound)."""
+        if self.data is not None:
+            return self.data, self.digest
+        data = read_bytes(Path(self.name))
+        return data, content_hash(data)
 
     def deck(self, cache: DeckCache | None) -> Deck:
         """The deck: from the entry, else parsed (and stored in `cache`)."""
         found = self.entry.deck() if self.entry is not None else None
-        return found if found is not None else parse_bytes(self.name, self.data, self.digest, cache)
+        if found is not None:
+            return found
+        data, digest = self.content()
+        return parse_bytes(self.name, data, digest, cache)
 
 
 T = TypeVar("T")
@@ -216,18 +229,26 @@ def open_files(files: list[Path], cache: DeckCache | None, workers: int | None,
     when `worker_count` says it pays. A file that cannot be read is its DeckError."""
     out: dict[Path, Opened | DeckError] = {}
     for path in files:
+        before = _signature(path) if cache is not None else None
+        vouched = _vouched(path, cache, before) if cache is not None else None
+        if vouched is not None:
+            out[path] = vouched
+            continue
         try:
             data = read_bytes(path)
         except DeckError as err:
             out[path] = err
             continue
         digest = content_hash(data)
-        out[path] = Opened(str(path), data, digest, cache.get_entry(str(path), digest) if cache else None)
+        entry = cache.get_entry(str(path), digest) if cache else None
+        if cache is not None and entry is not None and before is not None and _signature(path) == before:
+            cache.remember(str(path), before, digest, _now_ns())  # unchanged while it was read
+        out[path] = Opened(str(path), data, digest, entry)
     if all(not isinstance(o, Opened) or o.entry is not None for o in out.values()):
         return out  # everything is cached (or unreadable): nothing to parse
     from aiquiz.loader.workers import Job, compile_files, worker_count
 
-    misses = list({o.name: Job(o.name, o.data, o.digest) for o in out.values()
+    misses = list({o.name: Job(o.name, *o.content()) for o in out.values()
                    if isinstance(o, Opened) and o.entry is None}.values())
     count = worker_count(misses, workers)
     if count <= 1:
@@ -245,6 +266,28 @@ def open_files(files: list[Path], cache: DeckCache | None, workers: int | None,
         elif result is not None:
             out[path] = DeckError(result)  # type: ignore[arg-type]
     return out
+
+
+def _now_ns() -> int:
+    """The clock a stat record's settling is judged by (tests move it)."""
+    return time.time_ns()
+
+
+def _signature(path: Path) -> Signature | None:
+    """The file's stat signature for the cache's stat records (None: it cannot be stat'ed)."""
+    try:
+        return signature(os.stat(path))
+    except OSError:
+        return None
+
+
+def _vouched(path: Path, cache: DeckCache, before: Signature | None) -> Opened | None:
+    """The file unread, when the cache's stat record gives its content hash and that hash's entry is sound."""
+    if before is None or before[2] > spec.MAX_FILE_BYTES:
+        return None  # read_bytes words the error
+    digest = cache.known_digest(str(path), before)
+    entry = cache.get_entry(str(path), digest) if digest is not None else None
+    return None if entry is None or digest is None else Opened(str(path), None, digest, entry)
 
 
 def deck_line(path: str) -> int | None:

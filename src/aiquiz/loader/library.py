@@ -22,20 +22,20 @@ from aiquiz.model import AnyCard, Deck
 class Shelf:
     """One deck file: its index, and its deck (read from the cache entry the first time it is needed)."""
 
-    def __init__(self, deck: Deck | None = None, entry: Entry | None = None, data: bytes = b"",
-                 path: str = "") -> None:
+    def __init__(self, deck: Deck | None = None, entry: Entry | None = None, opened: Opened | None = None) -> None:
         self._deck = deck
         self._entry = entry
-        self._data = data  # the file's bytes as read, to parse should the cached deck or index be unreadable
-        self._path = path
+        self._opened = opened  # the file, to parse should the cached deck or index be unreadable
         self.index: DeckIndex = entry.index(self._column) if entry is not None else index_deck(self.deck())
 
     def deck(self) -> Deck:
         """The deck (unpickled from the cache entry on first use)."""
         if self._deck is None:
             found = self._entry.deck() if self._entry is not None else None
-            self._deck = found if found is not None else parse_bytes(self._path, self._data, b"", None)
-            self._data = b""
+            if found is None:
+                assert self._opened is not None  # a shelf has a deck, or an entry and its file
+                found = parse_bytes(self._opened.name, self._opened.content()[0], b"", None)
+            self._deck, self._opened = found, None
         return self._deck
 
     def card(self, card_id: str) -> tuple[Deck, AnyCard] | None:
@@ -119,5 +119,6 @@ def load_library(paths: Iterable[str | Path], progress: Callable[[int, int, Path
 def _shelf(opened: Opened, cache: DeckCache | None) -> Shelf:
     """One file's shelf: from its cache entry when there is a sound one, else parsed (and cached)."""
     if opened.entry is not None:
-        return Shelf(entry=opened.entry, data=opened.data, path=opened.name)
-    return Shelf(parse_bytes(opened.name, opened.data, opened.digest, cache))
+        return Shelf(entry=opened.entry, opened=opened)
+    data, digest = opened.content()
+    return Shelf(parse_bytes(opened.name, data, digest, cache))

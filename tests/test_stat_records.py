@@ -1,0 +1,137 @@
+"""The deck cache's stat records: an unchanged deck file is not read again, and no change goes unseen.
+
+A stat record vouches for a deck file's content hash while its device, inode, size, mtime and ctime are
+those recorded. Only a file that has settled gets one; editing a file (even to the same size, with its
+mtime put back) changes its ctime, so the edit is seen.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from aiquiz.errors import DeckError
+from aiquiz.loader import files, load_decks
+from aiquiz.loader.cache import SETTLED_NS, DeckCache
+from aiquiz.loader.library import load_library
+
+DECK = "deck: d\ntitle: T\nsource: {{id: s}}\ncards:\n  - {{id: c, kind: truefalse, statement: {text}, answer: true}}\n"
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock moved past the settling time, as if every file had been written long ago."""
+    real = files._now_ns
+    monkeypatch.setattr(files, "_now_ns", lambda: real() + 2 * SETTLED_NS)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The deck files read (their bytes), in order."""
+    seen: list[str] = []
+    real = files.read_bytes
+
+    def counting(path: Path) -> bytes:
+        seen.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(files, "read_bytes", counting)
+    return seen
+
+
+def statement(path: Path, cache: DeckCache) -> str:
+    (deck,) = load_decks([path], cache=cache)
+    return str(deck.cards[0].statement.get("en"))  # type: ignore[union-attr]
+
+
+def test_a_settled_unchanged_file_is_not_read_again(tmp_path: Path, later: None, reads: list[str]) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    assert statement(path, cache) == "First"  # parsed, cached
+    assert statement(path, cache) == "First"  # read, hashed, found sound: recorded
+    assert reads == ["d.yaml", "d.yaml"]
+    assert statement(path, cache) == "First"
+    library = load_library([path], cache=cache)
+    assert [c.id for c in library.decks()[0].cards] == ["c"]
+    assert reads == ["d.yaml", "d.yaml"]  # vouched for by the record twice
+
+
+def test_a_file_edited_to_the_same_size_with_its_mtime_put_back_is_read(tmp_path: Path, later: None,
+                                                                       reads: list[str]) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    statement(path, cache), statement(path, cache)
+    before = path.stat()
+    path.write_text(DECK.format(text="Other"), encoding="utf-8")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert statement(path, cache) == "Other"
+    assert reads[-1] == "d.yaml" and len(reads) == 3
+
+
+def test_a_file_replaced_by_another_is_read(tmp_path: Path, later: None) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    statement(path, cache), statement(path, cache)
+    other = tmp_path / "new.yaml"
+    other.write_text(DECK.format(text="Other"), encoding="utf-8")
+    os.replace(other, path)
+    assert statement(path, cache) == "Other"
+
+
+def test_a_file_that_has_not_settled_gets_no_record(tmp_path: Path, reads: list[str]) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    for _ in range(3):
+        assert statement(path, cache) == "First"
+    assert reads == ["d.yaml"] * 3
+    assert not list((tmp_path / "cache").rglob("*.stat"))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "other magic", "writable by others", "another file's"])
+def test_a_record_that_is_not_sound_is_ignored(tmp_path: Path, later: None, reads: list[str], damage: str) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    statement(path, cache), statement(path, cache)
+    (record,) = (tmp_path / "cache").rglob("*.stat")
+    blob = record.read_bytes()
+    if damage == "truncated":
+        record.write_bytes(blob[:-1])
+    elif damage == "other magic":
+        record.write_bytes(b"X" + blob[1:])
+    elif damage == "writable by others":
+        record.chmod(record.stat().st_mode | stat.S_IWOTH)
+    else:  # the record of another file, whose deck says something else
+        twin = tmp_path / "twin.yaml"
+        twin.write_text(DECK.format(text="Other"), encoding="utf-8")
+        statement(twin, cache), statement(twin, cache)
+        (theirs,) = [r for r in (tmp_path / "cache").rglob("*.stat") if r != record]
+        record.write_bytes(theirs.read_bytes())
+    reads.clear()
+    assert statement(path, cache) == "First"
+    assert reads == ["d.yaml"]
+
+
+def test_a_vouched_file_whose_entry_breaks_is_parsed_from_its_bytes(tmp_path: Path, later: None) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    statement(path, cache), statement(path, cache)
+    (entry,) = (tmp_path / "cache").rglob("*.deck")
+    entry.write_bytes(entry.read_bytes()[:-10])  # the deck part no longer matches its hash
+    assert statement(path, cache) == "First"
+    library = load_library([path], cache=cache)
+    assert str(library.decks()[0].cards[0].statement.get("en")) == "First"  # type: ignore[union-attr]
+
+
+def test_a_file_that_became_invalid_reports_its_error(tmp_path: Path, later: None) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    statement(path, cache), statement(path, cache)
+    path.write_text(DECK.format(text="First").replace("answer: true", "answer: maybe"), encoding="utf-8")
+    with pytest.raises(DeckError) as err:
+        statement(path, cache)
+    assert str(path) in str(err.value.problems[0])
