@@ -22,6 +22,7 @@ from aiquiz.cli_common import (
     _err,
     _errors,
     interface,
+    learner_now,
     load,
     load_library,
 )
@@ -191,7 +192,6 @@ def _weak_spots(decks: list[Deck], filters: object, kind: str, count: int, days:
                 take_all: bool, title: str | None, lang: str) -> tuple[list[str], str]:
     """The keys of `aiquiz quiz --from-progress` and its title (inside `_errors()`)."""
     import os
-    from datetime import datetime
 
     from aiquiz.errors import UsageError
     from aiquiz.progress import tuning
@@ -205,7 +205,7 @@ def _weak_spots(decks: list[Deck], filters: object, kind: str, count: int, days:
     if not path.exists():
         raise UsageError(f"no progress store at {path}: study with aiquiz drill first (or give --store)")
     keys = [p.key for p in select_cards(decks, filters)]
-    now = datetime.now().astimezone()
+    now = learner_now()  # in the learner's zone, as the drill reads it
     with Store.open(path) as opened:
         chosen = weak_spots(opened.memories(), keys, now, WeakSpots(kind), count, days=days, take_all=take_all,
                             parameters_for=tuning.parameters_for(tuning.parameters_in_use(opened)))
