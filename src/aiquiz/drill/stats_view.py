@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Group, RenderableType
@@ -18,7 +18,7 @@ from aiquiz.i18n import N_, _, ngettext
 from aiquiz.model import Deck
 from aiquiz.progress.history import hidden
 from aiquiz.progress.settings import from_rows
-from aiquiz.progress.stats import Stats, compute_stats
+from aiquiz.progress.stats import RETENTION_DAYS, Stats, compute_stats, day_windows, local_day
 from aiquiz.progress.store import Store
 
 BAR_WIDTH = 40
@@ -35,10 +35,17 @@ def load_stats(decks: Sequence[Deck | DeckIndex], path: Path, now: datetime) -> 
     """
     if not path.exists():
         return compute_stats(decks, {}, [], now)
-    with Store.open(path) as store:
-        settings = from_rows(store.setting_rows())
-        return compute_stats(decks, store.memories(), store.reviews(), now, hidden(store.marks(), now),
-                             settings.day_starts_at)
+    with Store.open(path, check=False) as store:  # only reads: a damaged page still fails as StoreCorrupt
+        starts_at = from_rows(store.setting_rows()).day_starts_at
+        ids = [d.id for d in decks]
+
+        def reviewed_on(day: date) -> bool:  # the streak: an indexed range of the log per day, not all of it
+            return any(store.reviewed_between(start, end, ids, lambda at: local_day(at, now, starts_at) == day)
+                       for start, end in day_windows(day, now, starts_at))
+
+        recent = store.reviews(since=now - timedelta(days=RETENTION_DAYS + 2))  # today and the retention window
+        return compute_stats(decks, store.standings(), recent, now, hidden(store.marks(), now), starts_at,
+                             reviewed_on)
 
 
 def deck_table(stats: Stats) -> Table:

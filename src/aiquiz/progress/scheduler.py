@@ -78,7 +78,7 @@ class Memory:
     @property
     def mature(self) -> bool:
         """A card in review with an interval of 21 days or more (Anki's meaning of mature)."""
-        return self.phase is Phase.REVIEW and (self.interval or timedelta()) >= MATURE_INTERVAL
+        return is_mature(self.phase, self.due, self.last_review)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: fsrs's `Card.to_dict()` plus a `format` version."""
@@ -116,6 +116,25 @@ class Scheduled(NamedTuple):
 
     phase: Phase
     due: datetime
+
+
+class Standing(NamedTuple):
+    """A studied card's phase, due date and last review: all `aiquiz stats` needs (read without parsing the
+    whole state)."""
+
+    phase: Phase
+    due: datetime
+    last_review: datetime | None
+
+    @property
+    def mature(self) -> bool:
+        """As `Memory.mature`."""
+        return is_mature(self.phase, self.due, self.last_review)
+
+
+def is_mature(phase: Phase, due: datetime, last_review: datetime | None) -> bool:
+    """A card in review with an interval of 21 days or more (Anki's meaning of mature)."""
+    return phase is Phase.REVIEW and last_review is not None and due - last_review >= MATURE_INTERVAL
 
 
 def new_memory(key: str, now: datetime) -> Memory:

@@ -7,15 +7,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from aiquiz.deckindex import DeckIndex, index_deck
 from aiquiz.model import Deck
-from aiquiz.progress.scheduler import Memory, Phase, Rating
+from aiquiz.progress.scheduler import Phase, Rating
 from aiquiz.progress.store import ReviewRecord
 
 FORECAST_DAYS = 14
 RETENTION_DAYS = 30
+
+
+class CardState(Protocol):
+    """What the stats read of a studied card: a `Memory`, or a `Standing` read without parsing it."""
+
+    @property
+    def phase(self) -> Phase: ...
+
+    @property
+    def due(self) -> datetime: ...
+
+    @property
+    def mature(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -43,18 +57,24 @@ class Stats:
     removed: tuple[str, ...]
 
 
-def deck_counts(deck: Deck | DeckIndex, memories: Mapping[str, Memory], now: datetime,
+def deck_counts(deck: Deck | DeckIndex, memories: Mapping[str, CardState], now: datetime,
                 hidden: frozenset[str] = frozenset()) -> DeckCounts:
     """The new / learning / due / mature counts of one deck (or deck index) at `now` (suspended or buried
     cards: not due)."""
-    return _counts(_index(deck), [(k, m) for k, m in memories.items() if k.partition("/")[0] == deck.id],
+    index = _index(deck)
+    return _counts(index, _studied(index, [(k, m) for k, m in memories.items() if k.partition("/")[0] == deck.id]),
                    now, hidden)
 
 
-def _counts(index: DeckIndex, memories: Iterable[tuple[str, Memory]], now: datetime,
+def _studied(index: DeckIndex, memories: Iterable[tuple[str, CardState]]) -> list[tuple[str, CardState]]:
+    """The stored states of the deck's cards, from those of its deck id (which may name cards it no longer has)."""
+    position = index.position
+    return [(k, m) for k, m in memories if position(k.partition("/")[2]) is not None]
+
+
+def _counts(index: DeckIndex, studied: list[tuple[str, CardState]], now: datetime,
             hidden: frozenset[str]) -> DeckCounts:
-    """`deck_counts` from the stored states of the deck's cards (and maybe of other cards of its deck id)."""
-    studied = [(k, m) for k, m in memories if index.position(k.partition("/")[2]) is not None]
+    """`deck_counts` from the stored states of the deck's cards (`_studied`)."""
     return DeckCounts(
         deck=index.id, total=index.size, new=index.size - len(studied),
         learning=sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for _, m in studied),
@@ -72,7 +92,9 @@ def local_day(when: datetime, now: datetime, day_starts_at: int = 0) -> date:
 
 def reviews_on(reviews: Iterable[ReviewRecord], day: date, now: datetime, day_starts_at: int = 0) -> int:
     """How many reviews were given on a study day."""
-    return sum(local_day(r.at, now, day_starts_at) == day for r in reviews)
+    spans = day_windows(day, now, day_starts_at)
+    low, high = spans[1][0], spans[2][1]  # outside these, no moment is of the day: no need to ask local_day
+    return sum(low <= r.at < high and local_day(r.at, now, day_starts_at) == day for r in reviews)
 
 
 def retention(reviews: Iterable[ReviewRecord], now: datetime,
@@ -89,41 +111,74 @@ def retention(reviews: Iterable[ReviewRecord], now: datetime,
     return sum(r.rating is not Rating.AGAIN for r in counted) / len(counted), len(counted)
 
 
-def forecast(memories: Iterable[Memory], now: datetime, days: int = FORECAST_DAYS,
+def forecast(memories: Iterable[CardState], now: datetime, days: int = FORECAST_DAYS,
              day_starts_at: int = 0) -> tuple[tuple[date, int], ...]:
     """Cards due on each of the next `days` study days; today's count includes overdue cards."""
     today = local_day(now, now, day_starts_at)
     counts = {today + timedelta(days=i): 0 for i in range(days)}
+    if not counts:
+        return ()
+    # Before `low` a moment is of an earlier day (overdue: today), from `high` on of a day past the window
+    # (see `day_windows`); only the moments between need `local_day`.
+    low = day_windows(today, now, day_starts_at)[1][0]
+    high = day_windows(today + timedelta(days=days - 1), now, day_starts_at)[2][1]
+    overdue = 0
     for memory in memories:
-        day = max(local_day(memory.due, now, day_starts_at), today)
-        if day in counts:
-            counts[day] += 1
+        due = memory.due
+        if due < low:
+            overdue += 1
+        elif due < high:
+            day = max(local_day(due, now, day_starts_at), today)
+            if day in counts:
+                counts[day] += 1
+    counts[today] += overdue
     return tuple(counts.items())
 
 
 def streak(reviews: Iterable[ReviewRecord], now: datetime, day_starts_at: int = 0) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday, if none yet today)."""
     days = {local_day(r.at, now, day_starts_at) for r in reviews}
+    return streak_of(days.__contains__, now, day_starts_at)
+
+
+def streak_of(reviewed_on: Callable[[date], bool], now: datetime, day_starts_at: int = 0) -> int:
+    """`streak`, asking `reviewed_on(study day)` day by day back from today (a store answers it by time range)."""
     day = local_day(now, now, day_starts_at)
-    if day not in days:
+    if not reviewed_on(day):
         day -= timedelta(days=1)
     count = 0
-    while day in days:
+    while reviewed_on(day):
         count, day = count + 1, day - timedelta(days=1)
     return count
 
 
-def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Memory], reviews: Sequence[ReviewRecord],
-                  now: datetime, hidden: frozenset[str] = frozenset(), day_starts_at: int = 0) -> Stats:
+def day_windows(day: date, now: datetime, day_starts_at: int = 0) -> tuple[tuple[datetime, datetime], ...]:
+    """Spans of time that together hold every moment of study day `day` (in the time zone of `now`): the day
+    from its start o'clock to the next, then three hours before and after it, to spare for daylight-saving
+    changes (whether a moment is of the day is `local_day`'s). Searching the first span first finds a
+    review of the day at once."""
+    start = datetime.combine(day, time(day_starts_at), tzinfo=now.tzinfo)
+    end = start + timedelta(days=1)
+    return (start, end), (start - _SPARE, start), (end, end + _SPARE)
+
+
+_SPARE = timedelta(hours=3)
+
+
+def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, CardState], reviews: Sequence[ReviewRecord],
+                  now: datetime, hidden: frozenset[str] = frozenset(), day_starts_at: int = 0,
+                  reviewed_on: Callable[[date], bool] | None = None) -> Stats:
     """Every number of `aiquiz stats`, for the loaded decks.
 
     Args:
         decks: The decks (or their indexes) to report on; reviews and due cards of other decks are left out.
-        memories: Every stored card state, by key.
-        reviews: The review log.
+        memories: Every stored card state (or `Standing`), by key.
+        reviews: The review log; with `reviewed_on`, only its last `RETENTION_DAYS` + 1 days are needed.
         now: The current time, in the learner's time zone.
         hidden: Suspended cards and cards buried past `now` (never counted as due).
         day_starts_at: The hour a study day starts (the learner's `day-starts-at`; 0: calendar days).
+        reviewed_on: Whether a card of these decks was reviewed on a study day, for the streak (None: from
+            `reviews`).
 
     Returns:
         Per-deck counts, reviews today, 30-day retention, a 14-day forecast, the streak, and the stored
@@ -132,19 +187,22 @@ def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Memo
     indexes = [_index(d) for d in decks]
     ids = {d.id for d in indexes}
     mine = [r for r in reviews if r.key.split("/", 1)[0] in ids]
-    by_deck: dict[str, list[tuple[str, Memory]]] = {}  # the stored states of each loaded deck id's keys
+    by_deck: dict[str, list[tuple[str, CardState]]] = {}  # the stored states of each loaded deck id's keys
     for key, memory in memories.items():
         deck_id = key.partition("/")[0]
         if deck_id in ids:
             by_deck.setdefault(deck_id, []).append((key, memory))
-    existing = _existing(indexes)
-    kept = [m for k, m in memories.items() if existing(k) and k not in hidden]
+    studied = [_studied(d, by_deck.get(d.id, ())) for d in indexes]
+    present = {k for pairs in studied for k, _ in pairs}  # the stored keys of cards the decks have
+    kept = [m for k, m in memories.items() if k in present and k not in hidden]
+    removed = tuple(sorted(k for pairs in by_deck.values() for k, _ in pairs if k not in present))
     rate, counted = retention(mine, now)
     today = local_day(now, now, day_starts_at)
-    return Stats(decks=tuple(_counts(d, by_deck.get(d.id, ()), now, hidden) for d in indexes),
+    return Stats(decks=tuple(_counts(d, pairs, now, hidden) for d, pairs in zip(indexes, studied, strict=True)),
                  reviews_today=reviews_on(mine, today, now, day_starts_at), retention=rate,
                  retention_reviews=counted, forecast=forecast(kept, now, day_starts_at=day_starts_at),
-                 streak=streak(mine, now, day_starts_at), removed=orphans(memories, indexes))
+                 streak=streak(mine, now, day_starts_at) if reviewed_on is None else
+                 streak_of(reviewed_on, now, day_starts_at), removed=removed)
 
 
 def orphans(stored: Iterable[str], decks: Sequence[Deck | DeckIndex]) -> tuple[str, ...]:

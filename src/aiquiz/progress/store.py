@@ -42,6 +42,7 @@ from aiquiz.progress.scheduler import (
     Phase,
     Rating,
     Scheduled,
+    Standing,
     fsrs_card_id,
     phase_of,
     review,
@@ -77,6 +78,42 @@ class Store(StoreExtras):
         with _translated(self.path, self.timeout):
             rows = self._conn.execute("SELECT key, phase, due FROM cards").fetchall()
         return {key: Scheduled(PHASES[phase], parse(due)) for key, phase, due in rows}
+
+    def standings(self) -> dict[str, Standing]:
+        """Every studied card's phase, due date and last review, by key: what `aiquiz stats` needs, read from the
+        indexed columns and the one field of the stored state (SQLite's JSON), not by parsing 100k states.
+
+        Raises:
+            StoreCorrupt: a stored state or due date is not readable.
+            StoreError: the store cannot be read.
+        """
+        parse = datetime.fromisoformat
+        with _translated(self.path, self.timeout):
+            rows = self._conn.execute(
+                "SELECT key, phase, due, json_extract(memory, '$.last_review') FROM cards").fetchall()
+        try:
+            return {key: Standing(PHASES[phase], parse(due), None if last is None else parse(last))
+                    for key, phase, due, last in rows}
+        except (KeyError, ValueError, TypeError) as err:
+            raise StoreCorrupt(_("{path}: a stored card state is damaged ({reason}); the store was left "
+                                 "untouched").format(path=self.path, reason=err)) from None
+
+    def reviewed_between(self, start: datetime, end: datetime, deck_ids: Iterable[str],
+                         test: Callable[[datetime], bool]) -> bool:
+        """Whether a review of a card of `deck_ids` was given from `start` to before `end` for which `test(its
+        time)` holds (reviews are read in time order, through the time index, until one does)."""
+        ids = list(dict.fromkeys(deck_ids))
+        if not ids:
+            return False
+        query = ("SELECT reviewed_at FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ?"
+                 f" AND substr(key, 1, instr(key, '/') - 1) IN ({', '.join('?' * len(ids))}) ORDER BY reviewed_at")
+        parse = datetime.fromisoformat
+        with _translated(self.path, self.timeout):
+            cursor = self._conn.execute(query, (stamp(start), stamp(end), *ids))
+            while rows := cursor.fetchmany(256):
+                if any(test(parse(at)) for (at,) in rows):
+                    return True
+        return False
 
     def memory(self, key: str) -> Memory | None:
         """The stored state of card `key`, or None when it was never studied."""
