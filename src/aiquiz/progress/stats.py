@@ -207,20 +207,13 @@ def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Card
 
 def orphans(stored: Iterable[str], decks: Sequence[Deck | DeckIndex]) -> tuple[str, ...]:
     """Stored card keys whose deck is loaded but which it no longer has (their progress is kept)."""
-    indexes = [_index(d) for d in decks]
-    loaded = {d.id for d in indexes}
-    existing = _existing(indexes)
-    return tuple(sorted(k for k in stored if k.partition("/")[0] in loaded and not existing(k)))
-
-
-def _existing(indexes: Sequence[DeckIndex]) -> Callable[[str], bool]:
-    """A test of whether a key `<deck id>/<card id>` is the key of a card of these decks."""
-    by_id: dict[str, list[DeckIndex]] = {}
-    for index in indexes:
-        by_id.setdefault(index.id, []).append(index)
-
-    def exists(key: str) -> bool:
+    cards: dict[str, set[str]] = {}  # the card ids of each loaded deck id
+    for deck in decks:
+        cards.setdefault(deck.id, set()).update(_index(deck).cards)
+    gone = []
+    for key in stored:
         deck_id, _, card_id = key.partition("/")
-        return any(index.position(card_id) is not None for index in by_id.get(deck_id, ()))
-
-    return exists
+        has = cards.get(deck_id)
+        if has is not None and card_id not in has:
+            gone.append(key)
+    return tuple(sorted(gone))
