@@ -133,7 +133,7 @@ def card(key: KeyArg, paths: PathsArg = None, store: StoreOpt = None, lang: Stud
                                  .format(key=key))
             typer.echo("\n".join(card_lines(_empty_history(key), found, _now(), LangMode(lang))))
             return
-        with Store.open(path) as opened:
+        with Store.open(path, check=False) as opened:  # only reads: a damaged page still fails as StoreCorrupt
             history = card_history(opened, key, _now())
         if key not in found and not history.reviews:
             raise UsageError(_("no card {key} in the decks or the progress store "
