@@ -116,15 +116,49 @@ def test_a_record_that_is_not_sound_is_ignored(tmp_path: Path, later: None, read
     assert reads == ["d.yaml"]
 
 
-def test_a_vouched_file_whose_entry_breaks_is_parsed_from_its_bytes(tmp_path: Path, later: None) -> None:
+def _damage_deck_part(cache_folder: Path) -> None:
+    """Change the last byte of the one entry: its header and index stay sound, its deck part no longer is."""
+    (entry,) = cache_folder.rglob("*.deck")
+    blob = bytearray(entry.read_bytes())
+    blob[-1] ^= 0xFF
+    entry.write_bytes(bytes(blob))
+
+
+def test_a_vouched_file_whose_deck_part_breaks_is_parsed_from_its_bytes(tmp_path: Path, later: None,
+                                                                       reads: list[str]) -> None:
     path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
     path.write_text(DECK.format(text="First"), encoding="utf-8")
     statement(path, cache), statement(path, cache)
-    (entry,) = (tmp_path / "cache").rglob("*.deck")
-    entry.write_bytes(entry.read_bytes()[:-10])  # the deck part no longer matches its hash
-    assert statement(path, cache) == "First"
+    _damage_deck_part(tmp_path / "cache")
+    reads.clear()
     library = load_library([path], cache=cache)
+    assert reads == []  # vouched for: the index was read from the entry, the file not at all
     assert str(library.decks()[0].cards[0].statement.get("en")) == "First"  # type: ignore[union-attr]
+    assert reads == ["d.yaml"]  # the deck part was unsound: the file, read now
+    assert statement(path, cache) == "First"
+
+
+def test_a_vouched_file_changed_before_its_cards_are_read_is_an_error_not_a_mix(tmp_path: Path, later: None,
+                                                                               reads: list[str]) -> None:
+    path, cache = tmp_path / "d.yaml", DeckCache(tmp_path / "cache")
+    path.write_text(DECK.format(text="First"), encoding="utf-8")
+    statement(path, cache), statement(path, cache)
+    library = load_library([path], cache=cache)  # the index of "First", the file not read
+    assert reads == ["d.yaml", "d.yaml"]
+    with path.open("r+", encoding="utf-8") as f:  # edited in place while the command runs
+        f.write(DECK.format(text="Other"))
+    _damage_deck_part(tmp_path / "cache")  # (another command rewrote the entry, say)
+    with pytest.raises(DeckError) as err:
+        library.decks()
+    assert "changed on disk while this command ran" in str(err.value.problems[0])
+
+
+def test_a_stat_signature_of_any_width_is_recorded(tmp_path: Path) -> None:
+    cache = DeckCache(tmp_path / "cache")
+    wide = (2**70, 2**127 + 5, 120, 10**18, 10**18)  # Windows reports 128-bit file ids on some volumes
+    cache.remember("/d.yaml", wide, b"h" * 32, 10**18 + 2 * SETTLED_NS)
+    assert cache.known_digest("/d.yaml", wide) == b"h" * 32
+    assert cache.known_digest("/d.yaml", (*wide[:4], wide[4] + 1)) is None
 
 
 def test_a_file_that_became_invalid_reports_its_error(tmp_path: Path, later: None) -> None:

@@ -106,3 +106,20 @@ def test_streak_of_asks_day_by_day_and_stops_at_the_first_day_without() -> None:
     log = [ReviewRecord(i, "d/c", 1, Rating.GOOD, datetime.combine(d, datetime.min.time(), now.tzinfo), None,
                         Phase.REVIEW) for i, d in enumerate(studied)]
     assert streak(log, now) == 2
+
+
+def test_a_damaged_stored_state_is_reported_as_damage(tmp_path: Path) -> None:
+    import sqlite3
+
+    import pytest
+
+    from aiquiz.progress.store import StoreCorrupt
+
+    decks = load_decks([FIXTURES / "daily"])
+    path = tmp_path / "progress.sqlite3"
+    with Store.open(path) as store:
+        store.record(f"{decks[0].id}/{decks[0].cards[0].id}", Rating.GOOD, datetime(2026, 11, 1, tzinfo=ZoneInfo("UTC")))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE cards SET memory = '{not json'")
+    with pytest.raises(StoreCorrupt, match="damaged"):
+        load_stats(decks, path, datetime(2026, 11, 2, tzinfo=ZoneInfo("UTC")))

@@ -16,7 +16,8 @@ and change times, and the content hash they went with. A file whose `os.stat` gi
 is taken to have that hash without being read -- the rule git's index and make rely on. The change time
 cannot be set back by a program (writing, `touch -d` and renaming all set it to now), and a record is
 written only for a file last changed over `SETTLED_NS` before (so an edit within the clock's resolution
-of the recorded one cannot look the same). A record that does not match, or is not ours, is ignored.
+of the recorded one cannot look the same). A record that does not match, or is not ours, is ignored. No
+records on Windows, whose `st_ctime` is the creation time.
 
 Only valid decks are cached: an invalid file is parsed every time, so its errors are exactly those of
 a run without the cache. Entries are written to a temporary file and renamed into place, so two
@@ -59,8 +60,10 @@ CACHE_DIR_ENV = "AIQUIZ_CACHE_DIR"
 # magic, format, code fingerprint, content hash, then the size and SHA-256 of the index and of the deck
 _HEAD = struct.Struct(">8sH32s32sQ32sQ32s")
 # a stat record: magic, the deck file's device, inode, size, mtime and ctime (ns), and its content hash
-_STAT = struct.Struct(">8sQQQqq32s")
-_STAT_MAGIC = b"AIQZSTAT"
+_STAT = struct.Struct(">8s32s32s")  # a stat record: magic, the SHA-256 of the stat signature, the content hash
+_STAT_MAGIC = b"AIQZSTA2"
+# Windows reports the creation time as st_ctime (a write leaves it alone): no stat records there.
+STAT_RECORDS = os.name != "nt"
 Signature = tuple[int, int, int, int, int]  # device, inode, size, mtime ns, ctime ns
 _ALLOWED = frozenset({"Deck", "Source", "Citation", "Text", "BasicCard", "ClozeCard", "ChoiceCard",
                       "TrueFalseCard"})
@@ -158,25 +161,32 @@ class DeckCache:
 
     def known_digest(self, path: str, signature: Signature) -> bytes | None:
         """The content hash of deck file `path` when its stat `signature` is the one recorded with it, else None."""
+        if not STAT_RECORDS:
+            return None
         try:
             blob, _ = _read_own(self._stat_record(path), 0, _STAT.size)
         except OSError:
             return None
         if len(blob) != _STAT.size:
             return None
-        magic, *recorded, digest = _STAT.unpack(blob)
-        return digest if magic == _STAT_MAGIC and tuple(recorded) == signature else None
+        magic, recorded, digest = _STAT.unpack(blob)
+        return digest if magic == _STAT_MAGIC and recorded == _signed(signature) else None
 
     def remember(self, path: str, signature: Signature, digest: bytes, now_ns: int) -> None:
         """Record that deck file `path` with stat `signature` hashes to `digest`, once it has settled (not
         changed for `SETTLED_NS` before `now_ns`); a cache that cannot be written is skipped."""
-        if now_ns - max(signature[3], signature[4]) < SETTLED_NS:
+        if not STAT_RECORDS or now_ns - max(signature[3], signature[4]) < SETTLED_NS:
             return
-        _write_private(self._stat_record(path), _STAT.pack(_STAT_MAGIC, *signature, digest))
+        _write_private(self._stat_record(path), _STAT.pack(_STAT_MAGIC, _signed(signature), digest))
 
     def _stat_record(self, path: str) -> Path:
         entry = self.entry(path, b"")
         return entry.with_suffix(".stat")
+
+
+def _signed(signature: Signature) -> bytes:
+    """A stat signature as a fixed-size value, whatever the width of its numbers (Windows has 128-bit inodes)."""
+    return hashlib.sha256(repr(tuple(int(n) for n in signature)).encode()).digest()
 
 
 def signature(info: os.stat_result) -> Signature:

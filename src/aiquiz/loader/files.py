@@ -274,11 +274,19 @@ def _now_ns() -> int:
 
 
 def _signature(path: Path) -> Signature | None:
-    """The file's stat signature for the cache's stat records (None: it cannot be stat'ed)."""
+    """The file's stat signature for the cache's stat records (None: it cannot be opened). The file is opened
+    and its descriptor stat'ed: on a network filesystem opening it fetches fresh attributes (close-to-open),
+    where a `stat` of the path may answer from a cache for up to a minute."""
     try:
-        return signature(os.stat(path))
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        return signature(os.fstat(fd))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _vouched(path: Path, cache: DeckCache, before: Signature | None) -> Opened | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aiquiz.deckindex import DeckIndex, index_deck
+from aiquiz.errors import DeckError
 from aiquiz.loader.cache import DeckCache, Entry
 from aiquiz.loader.files import Opened, parse_bytes, read_all
 from aiquiz.model import AnyCard, Deck
@@ -34,7 +35,11 @@ class Shelf:
             found = self._entry.deck() if self._entry is not None else None
             if found is None:
                 assert self._opened is not None  # a shelf has a deck, or an entry and its file
-                found = parse_bytes(self._opened.name, self._opened.content()[0], b"", None)
+                data, digest = self._opened.content()
+                if digest != self._opened.digest:  # not read at the start, and changed since: the index is old
+                    raise DeckError.single(self._opened.name, None, "changed on disk while this command ran "
+                                           "(its cards were listed before the change); run the command again")
+                found = parse_bytes(self._opened.name, data, b"", None)
             self._deck, self._opened = found, None
         return self._deck
 

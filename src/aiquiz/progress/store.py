@@ -88,9 +88,17 @@ class Store(StoreExtras):
             StoreError: the store cannot be read.
         """
         parse = datetime.fromisoformat
-        with _translated(self.path, self.timeout):
-            rows = self._conn.execute(
-                "SELECT key, phase, due, json_extract(memory, '$.last_review') FROM cards").fetchall()
+        try:
+            with _translated(self.path, self.timeout):
+                rows = self._conn.execute(
+                    "SELECT key, phase, due, json_extract(memory, '$.last_review') FROM cards").fetchall()
+        except StoreCorrupt:
+            raise
+        except StoreError as err:  # SQLite's "malformed JSON": a state that is not JSON
+            if "JSON" not in str(err):
+                raise
+            raise StoreCorrupt(_("{path}: a stored card state is damaged ({reason}); the store was left "
+                                 "untouched").format(path=self.path, reason="malformed JSON")) from None
         try:
             return {key: Standing(PHASES[phase], parse(due), None if last is None else parse(last))
                     for key, phase, due, last in rows}
@@ -106,7 +114,8 @@ class Store(StoreExtras):
         if not ids:
             return False
         query = ("SELECT reviewed_at FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ?"
-                 f" AND substr(key, 1, instr(key, '/') - 1) IN ({', '.join('?' * len(ids))}) ORDER BY reviewed_at")
+                 " AND (CASE instr(key, '/') WHEN 0 THEN key ELSE substr(key, 1, instr(key, '/') - 1) END)"
+                 f" IN ({', '.join('?' * len(ids))}) ORDER BY reviewed_at")  # Python's key.split("/", 1)[0]
         parse = datetime.fromisoformat
         with _translated(self.path, self.timeout):
             cursor = self._conn.execute(query, (stamp(start), stamp(end), *ids))
