@@ -112,3 +112,39 @@ def test_a_command_with_options_does_not_import_pydantic(tmp_path: Path, sample_
                          env={**os.environ, "AIQUIZ_HOME": str(tmp_path)}, capture_output=True, text=True, check=True)
     assert (tmp_path / "out.apkg").stat().st_size > 0, out.stderr
     assert out.stdout.splitlines()[-1] == "[]", out.stdout
+
+
+def test_a_run_builds_only_its_command_and_says_what_the_whole_app_says() -> None:
+    # main() hands Typer the app with only the command named (building all 17 commands' options cost ~10 ms
+    # of a drill's start); help, usage errors and a mistyped command must read exactly as with the whole app.
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from aiquiz import cli
+
+    names = sorted(get_command(cli.app).commands)  # type: ignore[attr-defined]
+    assert len(names) >= 15 and "drill" in names
+    runner = CliRunner()
+    for args in (*([name, "--help"] for name in names), ["drill", "--bogus"], ["quiz", "--count", "x"],
+                 ["--no-cache", "list", "no/such/path"], ["drll"], ["--help"], []):
+        narrow = cli._only(args)
+        if args and args[0] in names:
+            assert get_command(narrow).commands.keys() == {args[0]}, args  # type: ignore[attr-defined]
+        got, whole = runner.invoke(narrow, args), runner.invoke(cli.app, args)
+        assert (got.exit_code, got.output) == (whole.exit_code, whole.output), args
+
+
+def test_a_drill_shows_its_first_card_without_importing_the_scheduler_or_the_judge(tmp_path: Path,
+                                                                                    sample_path: Path) -> None:
+    # fsrs and the answer judge are imported when an answer is judged and scheduled, not before (~15 ms).
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nsys.argv = ['aiquiz', 'drill', sys.argv[1], '--store', sys.argv[2]]\n"
+            "from aiquiz.cli import main\ntry:\n    main()\nexcept SystemExit as exit:\n    print('exit', exit.code)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'fsrs' or m.startswith('aiquiz.judge')))")
+    out = subprocess.run([sys.executable, "-c", code, str(sample_path), str(tmp_path / "p.sqlite3")], input="",
+                         env={**os.environ, "AIQUIZ_HOME": str(tmp_path)}, capture_output=True, text=True, check=True)
+    assert "--- card 1 of" in out.stdout, out.stdout + out.stderr
+    assert out.stdout.splitlines()[-1] == "[]", out.stdout

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aiquiz.drill.grading import Reply, choice_index, judge, matches, normalize, overrule, truefalse_value
+from aiquiz.drill.grading import Reply, choice_index, judge, matches, overrule, truefalse_value
+from aiquiz.judge import normalize
 from aiquiz.model import BasicCard, ChoiceCard, ClozeCard, Text, TrueFalseCard
 from aiquiz.progress.scheduler import Rating
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from aiquiz.judge import Match, Segment, Verdict, comparable, judge_text, normalize
-from aiquiz.judge.text import CJK
 from aiquiz.model import AnyCard, BasicCard, ChoiceCard, ClozeCard, LangMode, Text, TrueFalseCard, cloze_answers
 from aiquiz.progress.scheduler import Rating
 
-__all__ = ["CJK", "GapResult", "Judgement", "Reply", "choice_index", "cloze_expected", "expected_texts",
+if TYPE_CHECKING:  # the judge is imported when an answer is judged, not before a drill's first card (~5 ms)
+    from aiquiz.judge import Segment, Verdict
+
+__all__ = ["GapResult", "Judgement", "Reply", "choice_index", "cloze_expected", "expected_texts",
            "gap_alternatives", "gap_right", "judge", "judge_basic", "judge_choice", "judge_cloze",
-           "judge_gap", "judge_truefalse", "lead", "matches", "normalize", "overrule", "truefalse_value"]
+           "judge_gap", "judge_truefalse", "lead", "matches", "overrule", "truefalse_value"]
 
 ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]")
 SENTENCE_END = re.compile(r"[.!?;:](?=\s)|[。！？；：]")
@@ -66,6 +68,8 @@ class Judgement:
 
 def matches(typed: str, expected: Iterable[str]) -> bool:
     """True when `typed` equals one of `expected` after normalisation (numbers by value); never when empty."""
+    from aiquiz.judge import comparable
+
     mine = comparable(typed)
     return bool(mine) and any(mine == comparable(e) for e in expected)
 
@@ -88,6 +92,8 @@ def judge_basic(card: BasicCard, typed: str) -> Judgement:
     """A typed answer to a basic card: Good is proposed when it matches the back, the back's first
     sentence without bracketed asides (backs often give the answer, then context) or an `accept` entry;
     Hard for a near miss of one of them."""
+    from aiquiz.judge import Match, judge_text
+
     if not typed.strip():
         return Judgement(None, None, auto=False)
     backs = expected_texts(card.back)
@@ -112,6 +118,8 @@ def gap_alternatives(card: ClozeCard, number: int) -> tuple[str, ...]:
     """The alternatives that count in gap `number`: the gap's own entries of a per-gap `accept`, and
     the entries of an `accept` list except those that fit another gap's answer but not this one's
     (on a multi-gap card, a list names several gaps' answers at once)."""
+    from aiquiz.judge import judge_text
+
     expected = cloze_expected(card)
     own = dict(card.accept_gaps).get(number, ())
     others = [w for n, words in expected.items() if n != number for w in words]
@@ -129,6 +137,8 @@ def judge_gap(card: ClozeCard, number: int, typed: str) -> Verdict:
     A near miss counts only when the typed words are not also right for another gap with a different
     answer, so that a slip never turns one gap's answer into another's.
     """
+    from aiquiz.judge import Match, Verdict, comparable, judge_text
+
     expected = cloze_expected(card)
     allowed = (*expected.get(number, ()), *gap_alternatives(card, number))
     verdict = judge_text(typed, allowed)
@@ -149,6 +159,8 @@ def judge_cloze(card: ClozeCard, typed: Mapping[int, str]) -> Judgement:
     Each gap is judged on its own (`judge_gap`): an alternative counts only in its own gap, so swapped
     answers are wrong, and the same words in two gaps are right only where they are right for both.
     """
+    from aiquiz.judge import Match
+
     gaps = tuple(GapResult(n, typed.get(n, ""), judge_gap(card, n, typed.get(n, "")))
                  for n in cloze_expected(card))
     right = all(g.right for g in gaps)
@@ -164,6 +176,8 @@ def gap_right(card: ClozeCard, number: int, typed: str) -> bool:
 
 def choice_index(typed: str, count: int) -> int | None:
     """The 0-based choice a key names ("b", "Ｂ", "B)" -> 1), or None when it names none of `count`."""
+    from aiquiz.judge import normalize
+
     key = normalize(typed)
     if len(key) == 1 and "a" <= key <= "z":
         index = ord(key) - ord("a")
@@ -178,6 +192,8 @@ def judge_choice(card: ChoiceCard, index: int) -> Judgement:
 
 def truefalse_value(typed: str) -> bool | None:
     """True/False for t, f, true, false, y, n, 对, 错, 是, 否 (any width or case); None otherwise."""
+    from aiquiz.judge import normalize
+
     key = normalize(typed)
     if key in TRUE_WORDS:
         return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -17,7 +18,6 @@ from aiquiz.drill.grading import Judgement, Reply
 from aiquiz.drill.runner import Shown
 from aiquiz.drill.session import Plan
 from aiquiz.i18n import N_, _, ngettext
-from aiquiz.judge import Match, Segment, SegmentKind
 from aiquiz.model import (
     CLOZE_GAP,
     BasicCard,
@@ -31,6 +31,9 @@ from aiquiz.model import (
 )
 from aiquiz.model import Text as CardText
 from aiquiz.progress.scheduler import Rating
+
+if TYPE_CHECKING:
+    from aiquiz.judge import Segment
 
 KIND_LABEL = {"basic": N_("question"), "cloze": N_("fill the gap"), "choice": N_("choose"),
               "truefalse": N_("true or false")}
@@ -210,8 +213,9 @@ def verdict(judgement: Judgement, reply: Reply) -> Text | None:
     return None
 
 
-DIFF_STYLES = {SegmentKind.SAME: "", SegmentKind.TYPED_WRONG: "bold red", SegmentKind.MISSING: "bold green underline"}
-DIFF_MARKS = {SegmentKind.SAME: ("", ""), SegmentKind.TYPED_WRONG: ("[+", "]"), SegmentKind.MISSING: ("[-", "]")}
+# By `SegmentKind` (a StrEnum) value: the judge is imported when an answer is judged, not to show a card.
+DIFF_STYLES = {"same": "", "typed-wrong": "bold red", "missing": "bold green underline"}
+DIFF_MARKS = {"same": ("", ""), "typed-wrong": ("[+", "]"), "missing": ("[-", "]")}
 
 
 def diff_text(segments: tuple[Segment, ...]) -> Text:
@@ -229,6 +233,8 @@ def diff_text(segments: tuple[Segment, ...]) -> Text:
 
 def near_miss_text(judgement: Judgement) -> Text:
     """What was typed against what was nearly right: the diff, per gap `[n]` on a cloze with several gaps."""
+    from aiquiz.judge import Match
+
     if not judgement.gaps:
         return diff_text(judgement.diff)
     numbered = len(judgement.gaps) > 1

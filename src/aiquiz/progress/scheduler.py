@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any, NamedTuple
-
-import fsrs
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiquiz.errors import UsageError
 from aiquiz.i18n import _
+
+if TYPE_CHECKING:
+    import fsrs
 
 MEMORY_FORMAT = 1
 DEFAULT_RETENTION = 0.9
@@ -95,14 +96,16 @@ class Memory:
             raise ValueError(f"unknown card state format {data.get('format')!r}")
         fields = {k: v for k, v in data.items() if k != "format"}
         try:
-            return cls._from_fsrs(fsrs.Card.from_dict(fields))  # type: ignore[arg-type]
+            return cls._from_fsrs(_fsrs().Card.from_dict(fields))
         except (KeyError, TypeError) as err:
             raise ValueError(f"malformed card state: {err}") from err
 
     def _to_fsrs(self) -> fsrs.Card:
-        return fsrs.Card(card_id=self.card_id, state=fsrs.State(int(self.phase)), step=self.step,
-                         stability=self.stability, difficulty=self.difficulty, due=self.due,
-                         last_review=self.last_review)
+        lib = _fsrs()
+        card: fsrs.Card = lib.Card(card_id=self.card_id, state=lib.State(int(self.phase)), step=self.step,
+                                   stability=self.stability, difficulty=self.difficulty, due=self.due,
+                                   last_review=self.last_review)
+        return card
 
     @classmethod
     def _from_fsrs(cls, card: fsrs.Card) -> Memory:
@@ -139,7 +142,7 @@ def is_mature(phase: Phase, due: datetime, last_review: datetime | None) -> bool
 
 def new_memory(key: str, now: datetime) -> Memory:
     """The Memory of a card never studied: fsrs's fresh Card, due now, with the id from its key."""
-    card = fsrs.Card(card_id=fsrs_card_id(key), due=_utc(now))
+    card = _fsrs().Card(card_id=fsrs_card_id(key), due=_utc(now))
     return Memory._from_fsrs(card)
 
 
@@ -157,13 +160,33 @@ def check_retention(retention: float) -> float:
 
 
 Parameters = tuple[float, ...]
-DEFAULT_PARAMETERS: Parameters = tuple(float(w) for w in fsrs.Scheduler().parameters)
+
+
+def _fsrs() -> Any:
+    """The `fsrs` package, imported on first use: showing a card needs no scheduler, so a drill's first card
+    does not wait for it (~10 ms)."""
+    import fsrs
+
+    return fsrs
+
+
+@lru_cache(maxsize=1)
+def default_parameters() -> Parameters:
+    """fsrs's default weights."""
+    return tuple(float(w) for w in _fsrs().Scheduler().parameters)
+
+
+def __getattr__(name: str) -> Any:
+    """`DEFAULT_PARAMETERS` (fsrs's default weights), read from fsrs when first asked for."""
+    if name == "DEFAULT_PARAMETERS":
+        return default_parameters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=8)
 def _scheduler(retention: float, parameters: Parameters | None = None) -> fsrs.Scheduler:
-    return fsrs.Scheduler(parameters=parameters or DEFAULT_PARAMETERS, desired_retention=retention,
-                          enable_fuzzing=False)
+    return _fsrs().Scheduler(parameters=parameters or default_parameters(), desired_retention=retention,  # type: ignore[no-any-return]
+                             enable_fuzzing=False)
 
 
 def retrievability(memory: Memory, now: datetime, parameters: Parameters | None = None) -> float:
@@ -191,7 +214,7 @@ def review(memory: Memory | None, key: str, rating: Rating, now: datetime,
     """
     before = memory or new_memory(key, now)
     card, _log = _scheduler(check_retention(retention), parameters).review_card(
-        before._to_fsrs(), fsrs.Rating(int(rating)), review_datetime=_utc(now))
+        before._to_fsrs(), _fsrs().Rating(int(rating)), review_datetime=_utc(now))
     return Memory._from_fsrs(card)
 
 

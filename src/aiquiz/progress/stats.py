@@ -207,13 +207,13 @@ def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Card
 
 def orphans(stored: Iterable[str], decks: Sequence[Deck | DeckIndex]) -> tuple[str, ...]:
     """Stored card keys whose deck is loaded but which it no longer has (their progress is kept)."""
-    cards: dict[str, set[str]] = {}  # the card ids of each loaded deck id
-    for deck in decks:
-        cards.setdefault(deck.id, set()).update(_index(deck).cards)
-    gone = []
+    by_deck: dict[str, list[tuple[str, str]]] = {}  # the stored keys of each deck id: (key, card id)
     for key in stored:
         deck_id, _, card_id = key.partition("/")
-        has = cards.get(deck_id)
-        if has is not None and card_id not in has:
-            gone.append(key)
-    return tuple(sorted(gone))
+        by_deck.setdefault(deck_id, []).append((key, card_id))
+    cards: dict[str, set[str]] = {}  # the card ids of each loaded deck with stored keys (others: not read)
+    for deck in decks:
+        if deck.id in by_deck:
+            cards.setdefault(deck.id, set()).update(_index(deck).cards)
+    return tuple(sorted(key for deck_id, keys in by_deck.items() if deck_id in cards
+                        for key, card_id in keys if card_id not in cards[deck_id]))
