@@ -114,7 +114,7 @@ def test_a_command_with_options_does_not_import_pydantic(tmp_path: Path, sample_
     assert out.stdout.splitlines()[-1] == "[]", out.stdout
 
 
-def test_a_run_builds_only_its_command_and_says_what_the_whole_app_says() -> None:
+def test_a_run_builds_only_its_command_and_says_what_the_whole_app_says(monkeypatch) -> None:
     # main() hands Typer the app with only the command named (building all 17 commands' options cost ~10 ms
     # of a drill's start); help, usage errors and a mistyped command must read exactly as with the whole app.
     from typer.main import get_command
@@ -122,6 +122,7 @@ def test_a_run_builds_only_its_command_and_says_what_the_whole_app_says() -> Non
 
     from aiquiz import cli
 
+    monkeypatch.setenv("AIQUIZ_NO_CACHE", "")  # put back afterwards: `--no-cache` sets it in this process
     names = sorted(get_command(cli.app).commands)  # type: ignore[attr-defined]
     assert len(names) >= 15 and "drill" in names
     runner = CliRunner()

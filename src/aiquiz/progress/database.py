@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,11 +136,24 @@ class Database:
                                  "it was left untouched: restore your backup or move it away").format(
                 path=self.path, reason=detail))
         self._version()  # refuse foreign files and newer schemas before writing anything
-        conn.execute("PRAGMA journal_mode=WAL")
+        self._wal()
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA cache_size=-32000")  # 32 MB: a big log's index pages stay in memory
         if self._version() < SCHEMA_VERSION:
             self._migrate()
+
+    def _wal(self) -> None:
+        """Put the store in WAL mode (new stores are made in it; an older one is switched once). SQLite answers a
+        switch made while another connection uses the file with "busy" at once, without waiting for it (two
+        drills opening an old store together): retried until the store's timeout."""
+        deadline = time.monotonic() + self.timeout
+        while self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as err:
+                if not getattr(err, "sqlite_errorname", "").startswith("SQLITE_BUSY") or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _version(self) -> int:
         tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -213,6 +227,7 @@ def _create(path: Path, timeout: float) -> None:
             conn = sqlite3.connect(str(scratch), isolation_level=None)
             try:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # writes the header: a real database
+                conn.execute("PRAGMA journal_mode=WAL")  # kept in the file: no one opening it has to switch it
             finally:
                 conn.close()
         try:
