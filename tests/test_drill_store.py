@@ -142,7 +142,7 @@ def test_an_older_store_is_migrated_and_keeps_its_progress(tmp_path: Path) -> No
     path = tmp_path / STORE_NAME
     make_v1_store(path)
     with Store.open(path) as store:
-        assert store.version == SCHEMA_VERSION == 4
+        assert store.version == SCHEMA_VERSION == 5
         assert store.memories()["d/a"].phase is Phase.REVIEW
         assert [r.phase for r in store.reviews()] == [Phase.NEW, None]
         store.record("d/a", Rating.GOOD, T0 + timedelta(days=3))

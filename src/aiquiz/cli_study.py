@@ -102,7 +102,7 @@ def due(store: StoreOpt = None,
     interface(lang)
     with _errors():
         from aiquiz.drill.due_view import due_json, due_lines
-        from aiquiz.progress.history import due as due_now
+        from aiquiz.progress.due import due as due_now
         from aiquiz.progress.settings import from_rows
         from aiquiz.progress.store import Store
 

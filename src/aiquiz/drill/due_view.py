@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 
 from aiquiz.i18n import _
-from aiquiz.progress.history import DueLine
+from aiquiz.progress.due import DueLine
 
 
 def due_lines(lines: Sequence[DueLine]) -> list[str]:

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiquiz.progress.days import Today, day_start, next_day_start
+from aiquiz.progress.days import Today, day_start
 from aiquiz.progress.records import Marks, ReviewRecord
 from aiquiz.progress.scheduler import Memory, Parameters, Phase, Rating, retrievability
 from aiquiz.progress.store import Store
@@ -78,16 +78,3 @@ def flags(store: Store) -> list[Marks]:
     return sorted(found, key=lambda m: ("" if m.flagged_at is None else m.flagged_at.isoformat(), m.key))
 
 
-@dataclass(frozen=True)
-class DueLine:
-    """Cards due in one deck: now, and later in the study day."""
-
-    deck: str
-    now: int
-    later_today: int
-
-
-def due(store: Store, now: datetime, day_starts_at: int) -> list[DueLine]:
-    """Per deck, studied cards due now and later in this study day (suspended and buried cards left out)."""
-    rows = store.due_counts(now, next_day_start(now, day_starts_at))
-    return [DueLine(deck, now_count, later) for deck, now_count, later in rows]

@@ -53,6 +53,12 @@ PHASES = {int(p): p for p in Phase}
 
 Replay = Callable[[str, "Memory | None", Rating, datetime], Memory]
 
+# `Store.due_counts`: from the (due, key) index alone (schema 5), and the few marked cards.
+DUE_SQL = ("SELECT substr(c.key, 1, instr(c.key, '/') - 1) AS deck, SUM(c.due <= ?), SUM(c.due > ?)"
+           " FROM cards c LEFT JOIN marks m ON m.key = c.key WHERE c.due < ?"
+           " AND NOT (COALESCE(m.suspended, 0) OR COALESCE(m.buried_until, '') > ?)"
+           " GROUP BY deck ORDER BY deck")
+
 __all__ = ["DEFAULT_TIMEOUT", "MIGRATIONS", "SCHEMA_VERSION", "STORE_NAME", "LeechRule", "Marks", "NewReview",
            "Recorded", "ReviewRecord", "Store", "StoreCorrupt", "StoreError", "StoreLocked", "StoreNotWritable",
            "StoreTooNew", "Undone", "UndoRefused", "store_path"]
@@ -275,11 +281,7 @@ class Store(StoreExtras):
         """Per deck id: studied cards due by `now`, and due after it but before `until`; suspended cards and
         cards buried past `now` are not counted. One indexed query: fast enough for a shell prompt."""
         with _translated(self.path, self.timeout):
-            rows = self._conn.execute(
-                "SELECT substr(c.key, 1, instr(c.key, '/') - 1) AS deck, SUM(c.due <= ?), SUM(c.due > ?)"
-                " FROM cards c LEFT JOIN marks m ON m.key = c.key WHERE c.due < ?"
-                " AND NOT (COALESCE(m.suspended, 0) OR COALESCE(m.buried_until, '') > ?)"
-                " GROUP BY deck ORDER BY deck", (stamp(now), stamp(now), stamp(until), stamp(now))).fetchall()
+            rows = self._conn.execute(DUE_SQL, (stamp(now), stamp(now), stamp(until), stamp(now))).fetchall()
         return [(deck, int(n), int(later)) for deck, n, later in rows]
 
     # --- rebuilding states: imported reviews, new parameters ---------------------------------------
