@@ -127,7 +127,8 @@ def test_a_run_builds_only_its_command_and_says_what_the_whole_app_says(monkeypa
     assert len(names) >= 15 and "drill" in names
     runner = CliRunner()
     for args in (*([name, "--help"] for name in names), ["drill", "--bogus"], ["quiz", "--count", "x"],
-                 ["--no-cache", "list", "no/such/path"], ["drll"], ["--help"], []):
+                 ["--no-cache", "list", "no/such/path"], ["drll"], ["--help"], [],
+                 ["--help", "drill"], ["-h", "quiz"], ["--no-cache", "--help", "due"]):
         narrow = cli._only(args)
         if args and args[0] in names:
             assert get_command(narrow).commands.keys() == {args[0]}, args  # type: ignore[attr-defined]

@@ -319,3 +319,13 @@ def test_many_drills_opening_new_stores_at_once_never_find_them_busy(tmp_path: P
              for _ in range(10)]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert all(p.returncode == 0 for p in procs), errors
+
+
+def test_a_store_named_like_sqlites_memory_database_is_a_file_like_any_other(tmp_path: Path, monkeypatch) -> None:
+    # `--store :memory:` hung at 100% CPU (an in-memory database never takes WAL); it is a file name.
+    monkeypatch.chdir(tmp_path)
+    with Store.open(Path(":memory:")) as store:
+        store.record("d/a", Rating.GOOD, T0)
+    with Store.open(Path(":memory:")) as again:
+        assert [r.key for r in again.reviews()] == ["d/a"]
+    assert (tmp_path / ":memory:").read_bytes()[18:20] == b"\x02\x02"

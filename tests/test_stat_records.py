@@ -18,6 +18,8 @@ from aiquiz.loader import files, load_decks
 from aiquiz.loader.cache import SETTLED_NS, DeckCache
 from aiquiz.loader.library import load_library
 
+from conftest import FIXTURES
+
 DECK = "deck: d\ntitle: T\nsource: {{id: s}}\ncards:\n  - {{id: c, kind: truefalse, statement: {text}, answer: true}}\n"
 
 
@@ -169,3 +171,24 @@ def test_a_file_that_became_invalid_reports_its_error(tmp_path: Path, later: Non
     with pytest.raises(DeckError) as err:
         statement(path, cache)
     assert str(path) in str(err.value.problems[0])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_deck_read_from_a_named_pipe_is_never_waited_on_for_its_stat_record(tmp_path: Path) -> None:
+    # Taking a file's signature opens it: a named pipe must not block there (no writer is left once it was
+    # read), and a pipe gets no stat record at all.
+    import subprocess
+    import sys
+    import threading
+
+    pipe = tmp_path / "piped.yaml"
+    os.mkfifo(pipe)
+    text = (FIXTURES / "valid" / "sample.yaml").read_text(encoding="utf-8")
+    for _ in range(2):  # the second run finds the cache entry the first one wrote
+        writer = threading.Thread(target=pipe.write_text, args=(text,), kwargs={"encoding": "utf-8"})
+        writer.start()
+        out = subprocess.run([sys.executable, "-m", "aiquiz", "validate", str(pipe)], capture_output=True,
+                             text=True, timeout=60, env={**os.environ, "AIQUIZ_CACHE_DIR": str(tmp_path / "c")})
+        writer.join(timeout=5)
+        assert out.returncode == 0 and "OK: 1 deck(s)" in out.stdout, out.stderr
+    assert not list((tmp_path / "c").rglob("*.stat"))

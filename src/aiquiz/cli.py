@@ -295,7 +295,10 @@ def _only(args: list[str]) -> typer.Typer:
     """
     from typer.main import get_command_name
 
-    name = next((arg for arg in args if not arg.startswith("-")), None)
+    before = 0
+    while before < len(args) and args[before] == "--no-cache":  # the one root option that goes on to a command
+        before += 1
+    name = args[before] if before < len(args) else None  # `--help drill`: the whole app's help
     found = [c for c in app.registered_commands
              if name is not None and (c.name or get_command_name(c.callback.__name__)) == name]  # type: ignore[union-attr]
     if len(found) != 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -278,11 +279,14 @@ def _signature(path: Path) -> Signature | None:
     and its descriptor stat'ed: on a network filesystem opening it fetches fresh attributes (close-to-open),
     where a `stat` of the path may answer from a cache for up to a minute."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # records are for regular files; opening a named pipe would take what it holds
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
-        return signature(os.fstat(fd))
+        info = os.fstat(fd)
+        return signature(info) if stat.S_ISREG(info.st_mode) else None
     except OSError:
         return None
     finally:

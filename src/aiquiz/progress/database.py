@@ -122,7 +122,7 @@ class Database:
                 raise StoreNotWritable(_("{path}: the progress store is read-only; aiquiz needs to write to it")
                                        .format(path=path))
         with _translated(path, timeout):
-            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+            conn = sqlite3.connect(str(path.absolute()), timeout=timeout, isolation_level=None)  # `:memory:` too
             store = cls(conn, path, timeout)
             try:
                 store._prepare(check)
@@ -153,11 +153,15 @@ class Database:
         deadline = time.monotonic() + self.timeout
         while self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             try:
-                self._conn.execute("PRAGMA journal_mode=WAL")
+                mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             except sqlite3.OperationalError as err:
                 if not getattr(err, "sqlite_errorname", "").startswith("SQLITE_BUSY") or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
+                continue
+            if mode != "wal":  # refused without an error: a file system or database that cannot have WAL
+                raise StoreNotWritable(_("{path}: cannot write the progress store ({reason})").format(
+                    path=self.path, reason=f"journal mode {mode}, not WAL"))
 
     def _version(self) -> int:
         tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -228,7 +232,7 @@ def _create(path: Path, timeout: float) -> None:
     scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
         with _translated(path, timeout):
-            conn = sqlite3.connect(str(scratch), isolation_level=None)
+            conn = sqlite3.connect(str(scratch.absolute()), isolation_level=None)
             try:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # writes the header: a real database
                 conn.execute("PRAGMA journal_mode=WAL")  # kept in the file: no one opening it has to switch it
