@@ -80,13 +80,10 @@ def read_plain(text: str) -> Plain | None:
     if _ODD.search(text):
         return None
     try:
-        reader = _Reader(_lines(text))
-        root = reader.node(0)
-        if reader.at < len(reader.toks) or not isinstance(root, dict):
-            return None
-        return Plain(root, reader.lines)
+        root, lines = _read(text)
     except _Bail:
         return None
+    return Plain(root, lines) if root.__class__ is dict else None
 
 
 def quoted(text: str) -> str:
@@ -166,19 +163,25 @@ def _flow(text: str, at: int) -> tuple[Any, int]:
     raise _Bail  # a closing bracket or a comma where a value belongs
 
 
-# A line as the block reader sees it: (line number, column, is a list item, key or None, value text, and
-# the value itself when the line regex has read it already, else None).
-_Tok = tuple[int, int, bool, "str | None", str, Any]
+def _read(text: str) -> tuple[Any, dict[int, int]]:
+    """The root value and the line of each mapping in a block list, in one pass over the lines.
 
-
-def _lines(text: str) -> list[_Tok]:
-    """The block structure of the text, one token per line that holds something (two for `- key: v`)."""
-    toks: list[_Tok] = []
+    Block mappings and lists by indentation, as YAML reads them: the blocks still open are a stack of
+    (column, container); a line closes every block to its right, and must then continue the innermost one
+    left (a key in a mapping at its column, an item in a list at its column; a key at a list's column ends
+    a list written at its key's column). A key with nothing after it opens the block on the next line, which
+    must be further right, or a list at the key's own column. Anything else raises _Bail.
+    """
+    lines: dict[int, int] = {}
+    stack: list[tuple[int, Any]] = []
+    pending: tuple[dict[str, Any], str, int] | None = None  # a key whose value is the next lines' block
+    root: Any = None
     match = _LINE.match
     for number, line in enumerate(text.split("\n"), 1):
         indent, dash, key, en, zh, word, rest = match(line).groups()  # type: ignore[union-attr]  # any line
         if en is not None:
-            value: Any = {"en": quoted(en), "zh": quoted(zh)}
+            value: Any = {"en": quoted(en) if en[:1] in _TYPED_START else en,
+                          "zh": quoted(zh) if zh[:1] in _TYPED_START else zh}
             rest = "{"
         elif word is not None:
             value = rest = word
@@ -186,75 +189,58 @@ def _lines(text: str) -> list[_Tok]:
             value = None
             if rest[:1] == "#":
                 rest = ""
-        if dash is None:
-            if key is None and not rest:
+        if key is None:
+            if dash is None:
+                if rest:
+                    raise _Bail  # a bare value on its own line
                 continue  # blank or a comment
-            toks.append((number, len(indent), False, key, rest, value))
-            continue
-        if key is None and (not rest or rest[0] == "-"):
-            raise _Bail  # an item on the next lines, or a list in a list
+            if not rest or rest[0] == "-":
+                raise _Bail  # an item on the next lines, or a list in a list
         col = len(indent)
-        toks.append((number, col, True, None, "", None))
-        toks.append((number, col + len(dash), False, key, rest, value))
-    return toks
-
-
-class _Reader:
-    """Block mappings and lists from the line tokens, by indentation, as YAML reads them."""
-
-    def __init__(self, toks: list[_Tok]) -> None:
-        self.toks = toks
-        self.at = 0
-        self.lines: dict[int, int] = {}
-
-    def node(self, min_col: int) -> Any:
-        """The block value starting at the current token, which must be at column >= min_col."""
-        if self.at >= len(self.toks):
-            raise _Bail
-        _, col, dash, key, _, _ = self.toks[self.at]
-        if col < min_col:
-            raise _Bail
-        if dash:
-            return self.block_list(col)
-        if key is not None:
-            return self.block_mapping(col)
-        raise _Bail  # a bare value on its own line
-
-    def block_list(self, col: int) -> list[Any]:
-        items: list[Any] = []
-        toks = self.toks
-        while self.at < len(toks) and toks[self.at][1] == col and toks[self.at][2]:
-            self.at += 1
-            number, item_col, _, key, rest, value = toks[self.at]
-            if key is not None:
-                item: Any = self.block_mapping(item_col)
-            else:
-                item = value if value is not None else _scalar(rest)
-                self.at += 1
-            if item.__class__ is dict:
-                self.lines[id(item)] = number
-            items.append(item)
-        self.end_of_block(col)
-        return items
-
-    def block_mapping(self, col: int) -> dict[str, Any]:
-        pairs: dict[str, Any] = {}
-        toks = self.toks
-        while self.at < len(toks) and toks[self.at][1] == col and not toks[self.at][2]:
-            _, _, _, key, rest, value = toks[self.at]
-            if key is None or key in pairs:
-                raise _Bail
-            self.at += 1
-            if rest:
-                pairs[key] = value if value is not None else _scalar(rest)
-            elif self.at < len(toks) and (toks[self.at][1] > col or (toks[self.at][1] == col and toks[self.at][2])):
-                pairs[key] = self.node(col)  # a nested block, or a list at the key's own column
-            else:
+        if pending is not None:  # the block of the key above: further right, or a list at its column
+            owner, name, key_col = pending
+            pending = None
+            if not (col > key_col or (col == key_col and dash is not None)):
                 raise _Bail  # an empty value
-        self.end_of_block(col)
-        return pairs
-
-    def end_of_block(self, col: int) -> None:
-        """A block ends at a line further left (or the end); anything else is odd indentation."""
-        if self.at < len(self.toks) and self.toks[self.at][1] > col:
-            raise _Bail
+            block: Any = [] if dash is not None else {}
+            owner[name] = block
+            stack.append((col, block))
+        else:
+            while stack and stack[-1][0] > col:
+                stack.pop()
+            if not stack:
+                if root is not None:
+                    raise _Bail  # more after the root block
+                root = [] if dash is not None else {}
+                stack.append((col, root))
+            elif stack[-1][0] < col:
+                raise _Bail  # odd indentation
+            elif dash is None and stack[-1][1].__class__ is list:
+                stack.pop()  # a list written at its key's column ends at the next key
+                outer = stack[-1] if stack else None
+                if outer is None or outer[0] != col or outer[1].__class__ is not dict:
+                    raise _Bail
+            elif dash is not None and stack[-1][1].__class__ is not list:
+                raise _Bail  # an item where a mapping goes on
+        container = stack[-1][1]
+        if dash is not None:
+            if key is None:
+                item = value if value is not None else _scalar(rest)
+                if item.__class__ is dict:
+                    lines[id(item)] = number
+                container.append(item)
+                continue
+            container = {}  # `- key: ...`: a mapping item, its keys at the column after the dash
+            stack[-1][1].append(container)
+            lines[id(container)] = number
+            col += len(dash)
+            stack.append((col, container))
+        if key in container:
+            raise _Bail  # a key twice
+        if rest:
+            container[key] = value if value is not None else _scalar(rest)
+        else:
+            pending = (container, key, col)
+    if pending is not None:
+        raise _Bail  # an empty value at the end
+    return root, lines
