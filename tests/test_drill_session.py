@@ -216,3 +216,52 @@ def test_compute_stats_per_deck() -> None:
 def test_picked_key_is_deck_slash_card() -> None:
     deck = make_deck(count=1)
     assert Picked(deck, deck.cards[0]).key == "d/c0"
+
+
+def test_a_card_another_drill_buried_meanwhile_is_not_shown(tmp_path) -> None:
+    # Two drills on one store: what the other one buries or suspends after this one planned its day is
+    # checked again before each card shows.
+    from aiquiz.drill.grading import Reply
+    from aiquiz.drill.runner import DrillOptions, run_drill
+    from aiquiz.progress.store import Store
+
+    deck = make_deck("d", 3)
+    picked = select_cards([deck])
+    asked: list[str] = []
+
+    class OneAnswer:
+        def notice_removed(self, keys: object) -> None:
+            pass
+
+        def notice(self, event: str, key: str, detail: str = "") -> None:
+            pass
+
+        def ask(self, shown: object) -> Reply:
+            key = shown.picked.key  # type: ignore[attr-defined]
+            asked.append(key)
+            if key == "d/c0":  # meanwhile the other drill buries the next card and suspends the third
+                with Store.open(tmp_path / "p.sqlite3") as other:
+                    other.change_marks("d/c1", buried_until=T0 + timedelta(days=1))
+                    other.change_marks("d/c2", suspended=True)
+            return Reply(text="")
+
+        def rate(self, shown: object, reply: object, judgement: object) -> Rating:
+            return Rating.GOOD
+
+    with Store.open(tmp_path / "p.sqlite3") as store:
+        result = run_drill([deck], picked, store, OneAnswer(), lambda: T0, DrillOptions(new=3))
+        assert [r.key for r in store.reviews()] == ["d/c0"]
+    assert asked == ["d/c0"] and result.summary.reviews == 1
+
+
+def test_the_days_notes_count_in_the_right_number() -> None:
+    from aiquiz.drill.view import day_note, notice
+    from aiquiz.i18n import set_language
+
+    set_language("en")
+    one = day_note(session.Plan(queue=(), reviews_capped=1, held_related=1))
+    two = day_note(session.Plan(queue=(), reviews_capped=2, held_related=3))
+    assert one is not None and one.plain == "1 review over today's limit waits · 1 related card waits for another day"
+    assert two is not None and two.plain == "2 reviews over today's limit wait · 3 related cards wait for another day"
+    assert "forgotten 1 time after" in notice("leech", "d/a", "1:suspended").plain
+    assert "forgotten 4 times after" in notice("leech", "d/a", "4:tagged").plain

@@ -169,6 +169,29 @@ def test_line_mode_reads_answers_line_by_line_and_prints_plain_text(tmp_path: Pa
                                  ("sample/choice-one", Rating.AGAIN), ("sample/truefalse-one", Rating.GOOD)]
 
 
+def test_an_overrule_still_stands_after_flagging_the_card(tmp_path: Path, sample_path: Path, cli) -> None:
+    # Right, overruled as wrong, flagged with a note, then Enter: the proposal is the overruled one (Again).
+    script = "nope\no\nf\nambiguous\n\n"
+    result = cli("drill", str(sample_path), env={"AIQUIZ_HOME": str(tmp_path)}, stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "Overruled: counted as wrong" in result.stdout
+    assert reviews(tmp_path) == [("sample/basic-one", Rating.AGAIN)]
+    with Store.open(tmp_path / STORE_NAME) as store:
+        assert store.marks()["sample/basic-one"].flag == "ambiguous"
+
+
+def test_the_summary_never_says_the_days_new_cards_are_done_when_one_was_buried(tmp_path: Path, sample_path: Path,
+                                                                                 cli) -> None:
+    env = {"AIQUIZ_HOME": str(tmp_path)}
+    assert cli("config", "new-per-day", "2", env=env).returncode == 0
+    done = "that was the last of today's new cards"
+    buried = cli("drill", str(sample_path), env=env, stdin="nope\nb\n300\n<b>bold</b>\n\n")  # bury, answer
+    assert "Buried sample/basic-one" in buried.stdout and done not in buried.stdout, buried.stdout
+    assert reviews(tmp_path) == [("sample/cloze-one", Rating.GOOD)]
+    last = cli("drill", str(sample_path), env=env, stdin="b\n\n")  # the day's second new card: the last one
+    assert done in last.stdout, last.stdout
+
+
 def test_cram_limit_and_filters(tmp_path: Path, sample_path: Path, cli) -> None:
     env = {"AIQUIZ_HOME": str(tmp_path)}
     first = cli("drill", str(sample_path), "--tag", "agi", env=env, stdin="t\n\n")

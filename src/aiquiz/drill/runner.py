@@ -86,6 +86,7 @@ class DrillResult:
     leeches: tuple[str, ...] = ()
     refit: tuning.Optimized | None = None
     new_left: int = 0
+    new_set_aside: int = 0  # new cards buried or suspended in this drill: they leave the day's new cards unused
 
 
 class DrillUI(Protocol):
@@ -172,7 +173,8 @@ def run_drill(decks: Sequence[Deck] | Library, picked: Sequence[Selected], store
         refit = tuning.optimize(store, settings, clock())  # the evaluated fit; adopts only a better set
     summary = session.summarize(loop.state, store.schedules(), _keys(picked), clock())
     return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit,
-                       new_left=sum(q.new for q in loop.state.queue))
+                       new_left=sum(q.new for q in loop.state.queue),
+                       new_set_aside=len(loop.dropped & {q.key for q in plan.queue if q.new}))
 
 
 class _Cards:
@@ -202,6 +204,10 @@ def _step(loop: _Loop, by_key: _Cards, store: Store, ui: DrillUI, clock: Callabl
     item = session.current(loop.state, clock())
     if item is None:
         return False
+    marks = store.marks_of(item.key)  # another drill on the same store may have buried or suspended it since
+    if marks.suspended or (not options.cram and marks.hidden(clock())):
+        loop.state = session.drop(loop.state, item.key)
+        return True
     shown = Shown(by_key[item.key], session.progress(loop.state, clock()), item.new, options.lang, loop.last,
                   plan)
     started = clock()

@@ -53,7 +53,7 @@ def summary_rows(result: DrillResult, now: datetime) -> list[Text]:
     if result.leeches:
         lines.append(Text(_("New leeches: {keys} (aiquiz leeches)").format(keys=", ".join(result.leeches)),
                           style="red"))
-    note = day_note(result.plan, summary=result.new_left == 0)
+    note = day_note(result.plan, summary=result.new_left == 0 and result.new_set_aside == 0)
     if note is not None:
         lines.append(note)
     elif result.queued == 0:

@@ -129,6 +129,7 @@ class TerminalUI:
         self.interactive = interactive
         self.clock = clock
         self._answer_shown = False
+        self._judged: Judgement | None = None  # this card's verdict, as overruled: it stands across a flag
         self._notices: list[Text] = []  # shown under the next card's header (the screen is cleared first)
 
     def show(self, rows: Sequence[view.Row]) -> None:
@@ -226,10 +227,12 @@ class TerminalUI:
         """Show the verdict, answer, explain and citation, then read a rating or a control (None: quit)."""
         if not self._answer_shown:  # shown once per card, not again after a flag
             self._answer_shown = True
+            self._judged = judgement
             verdict = view.verdict(judgement, reply)
             if verdict is not None:
                 self.line(verdict)
             self.show(view.answer_rows(shown, reply))
+        judgement = self._judged or judgement  # a flag leaves this call: an overrule before it still stands
         while True:
             keys = {"1", "2", "3", "4", "o"} | ({""} if judgement.proposal is not None else set())
             key = self._key(view.rate_prompt(judgement), _rating_keys(keys, judgement.correct is not None),
@@ -240,7 +243,7 @@ class TerminalUI:
                     return Control(Action.FLAG, (note or "").strip())
                 return key
             if key == "o":
-                judgement = overrule(judgement)
+                judgement = self._judged = overrule(judgement)
                 said = _("Overruled: counted as right") if judgement.correct else _("Overruled: counted as wrong")
                 self.line(Text(said, style="yellow"))
                 continue

@@ -176,8 +176,11 @@ def notice(event: str, key: str, detail: str) -> Text:
         case "leech":
             lapses, action = detail.split(":")
             state = _("suspended") if action == "suspended" else _("tagged") if action == "tagged" else action
-            return Text(_("Leech: {key} was forgotten {lapses} times after it was learned; it is now {state}"
-                          " (aiquiz leeches lists leeches; the card may be ambiguous: f flags it).").format(
+            return Text(ngettext("Leech: {key} was forgotten {lapses} time after it was learned; it is now {state}"
+                                 " (aiquiz leeches lists leeches; the card may be ambiguous: f flags it).",
+                                 "Leech: {key} was forgotten {lapses} times after it was learned; it is now {state}"
+                                 " (aiquiz leeches lists leeches; the card may be ambiguous: f flags it).",
+                                 int(lapses) if lapses.isdigit() else 2).format(
                 key=key, lapses=lapses, state=state), style="bold red")
     return Text(f"{event} {key} {detail}")
 
@@ -192,9 +195,12 @@ def day_note(shown_plan: Plan | None, summary: bool = False) -> Text | None:
     elif shown_plan.new_last and summary:
         parts.append(_("that was the last of today's new cards: more tomorrow, or --cram to study ahead"))
     if shown_plan.reviews_capped:
-        parts.append(_("{count} reviews over today's limit wait").format(count=shown_plan.reviews_capped))
+        parts.append(ngettext("{count} review over today's limit waits", "{count} reviews over today's limit wait",
+                              shown_plan.reviews_capped).format(count=shown_plan.reviews_capped))
     if shown_plan.held_related:
-        parts.append(_("{count} related cards wait for another day").format(count=shown_plan.held_related))
+        parts.append(ngettext("{count} related card waits for another day",
+                              "{count} related cards wait for another day",
+                              shown_plan.held_related).format(count=shown_plan.held_related))
     return Text(" · ".join(parts), style="dim") if parts else None
 
 

@@ -49,6 +49,11 @@ class StoreExtras(Database):
                 "SELECT key, suspended, buried_until, flag, flagged_at, leech FROM marks").fetchall()
         return {r[0]: Marks.from_row(r) for r in rows}
 
+    def marks_of(self, key: str) -> Marks:
+        """One card's marks (none: an empty `Marks`)."""
+        with _translated(self.path, self.timeout):
+            return self._marks(key)
+
     def _marks(self, key: str) -> Marks:
         row = self._conn.execute("SELECT key, suspended, buried_until, flag, flagged_at, leech FROM marks"
                                  " WHERE key = ?", (key,)).fetchone()
