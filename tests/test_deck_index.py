@@ -118,11 +118,16 @@ def reference_orphans(stored: list[str], decks: list[Deck]) -> tuple[str, ...]:
     return tuple(sorted(k for k in stored if k.split("/", 1)[0] in {d.id for d in decks} and k not in existing))
 
 
-def reference_counts(deck: Deck, memories: dict, now: datetime, hidden: frozenset[str]) -> DeckCounts:
-    studied = [(k, memories[k]) for k in (f"{deck.id}/{c.id}" for c in deck.cards) if k in memories]
-    return DeckCounts(deck.id, len(deck.cards), len(deck.cards) - len(studied),
-                      sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for _, m in studied),
-                      sum(m.due <= now and k not in hidden for k, m in studied), sum(m.mature for _, m in studied))
+def reference_counts(deck: Deck, memories: dict, now: datetime, hidden: frozenset[str],
+                     suspended: frozenset[str] = frozenset()) -> DeckCounts:
+    keys = [f"{deck.id}/{c.id}" for c in deck.cards]
+    active = [memories[k] for k in keys if k in memories and k not in suspended]
+    return DeckCounts(deck.id, len(keys), new=sum(k not in memories and k not in suspended for k in keys),
+                      learning=sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for m in active),
+                      due=sum(memories[k].due <= now and k not in hidden for k in keys if k in memories),
+                      mature=sum(m.mature for m in active),
+                      young=sum(m.phase is Phase.REVIEW and not m.mature for m in active),
+                      suspended=sum(k in suspended for k in keys))
 
 
 @given(deck_lists(), filters, st.data())
@@ -158,9 +163,11 @@ def test_index_based_selection_queue_and_stats_equal_deck_based(decks: list[Deck
     expected = reference_queue(picked, memories, now, day, new, limit, cram)
     assert session.build_queue(refs, memories, now, day, new, limit, cram) == expected
     assert session.build_queue(picked, memories, now, day, new, limit, cram) == expected
-    assert compute_stats(indexes, memories, [], now, day.hidden) == compute_stats(decks, memories, [], now, day.hidden)
-    assert compute_stats(indexes, memories, [], now, day.hidden).decks == \
-        tuple(reference_counts(d, memories, now, day.hidden) for d in decks)
+    suspended = frozenset(k for k in day.hidden if data.draw(st.booleans()))
+    stats = compute_stats(indexes, memories, [], now, day.hidden, suspended=suspended)
+    assert stats == compute_stats(decks, memories, [], now, day.hidden, suspended=suspended)
+    assert stats.decks == tuple(reference_counts(d, memories, now, day.hidden, suspended) for d in decks)
+    assert all(c.new + c.learning + c.young + c.mature + c.suspended == c.total for c in stats.decks)
     stored = [*memories, "d1/gone", "zz/other"]
     assert orphans(stored, indexes) == orphans(stored, decks) == reference_orphans(stored, decks)
     state = session.start((), T0)

@@ -100,7 +100,8 @@ def test_a_drill_in_a_terminal_every_kind_quit_and_resume(tmp_path: Path, sample
     stats = cli("stats", str(sample_path), env={"AIQUIZ_HOME": str(tmp_path)})
     assert stats.returncode == 0, stats.stderr
     row = next(line for line in stats.stdout.splitlines() if line.strip("│ ").startswith("sample"))
-    assert re.findall(r"\d+", row) == ["5", "1", "3", "0", "0"]  # cards, new, learning, due, mature
+    assert re.findall(r"\d+", row) == ["5", "1", "3", "1", "0", "0", "0"]  # cards = new + learning + young
+    # + mature + suspended; due now
     assert "Reviews today 4" in stats.stdout and "Streak 1 day" in stats.stdout
 
     again = spawn(tmp_path, str(sample_path))  # resumes: only the card never answered is left

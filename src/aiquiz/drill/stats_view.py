@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -44,21 +45,25 @@ def load_stats(decks: Sequence[Deck | DeckIndex], path: Path, now: datetime) -> 
                        for start, end in day_windows(day, now, starts_at))
 
         recent = store.reviews(since=now - timedelta(days=RETENTION_DAYS + 2))  # today and the retention window
-        return compute_stats(decks, store.standings(), recent, now, hidden(store.marks(), now), starts_at,
-                             reviewed_on)
+        marks = store.marks()
+        return compute_stats(decks, store.standings(), recent, now, hidden(marks, now), starts_at, reviewed_on,
+                             frozenset(k for k, m in marks.items() if m.suspended))
 
 
 def deck_table(stats: Stats) -> Table:
-    """Per deck: total, new, learning, due now, mature."""
-    table = Table(title=_("Cards"), title_justify="left", title_style="bold")
-    table.add_column(_("deck"))
-    for name, style in ((_("cards"), ""), (_("new"), "blue"), (_("learning"), "yellow"), (_("due"), "red"),
-                        (_("mature"), "green")):
+    """Per deck: total, then new, learning, young, mature and suspended (which add up to it), and due now."""
+    table = Table(title=_("Cards"), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    table.add_column(_("deck"), no_wrap=True)  # the deck id whole; the headers of the counts wrap first
+    columns = (("total", _("cards"), ""), ("new", _("new"), "blue"), ("learning", _("learning"), "yellow"),
+               ("young", _("young"), "cyan"), ("mature", _("mature"), "green"),
+               ("suspended", _("suspended"), "dim"), ("due", _("due now"), "red"))
+    for _field, name, style in columns:
         table.add_column(name, justify="right", style=style)
     for d in stats.decks:
-        table.add_row(d.deck, str(d.total), str(d.new), str(d.learning), str(d.due), str(d.mature))
+        table.add_row(d.deck, *(str(getattr(d, f)) for f, _name, _style in columns))
     if len(stats.decks) > 1:
-        sums = [sum(getattr(d, f) for d in stats.decks) for f in ("total", "new", "learning", "due", "mature")]
+        sums = [sum(getattr(d, f) for d in stats.decks) for f, _name, _style in columns]
         table.add_row(Text(_("all"), style="bold"), *(Text(str(n), style="bold") for n in sums))
     return table
 

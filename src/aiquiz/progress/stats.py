@@ -34,7 +34,8 @@ class CardState(Protocol):
 
 @dataclass(frozen=True)
 class DeckCounts:
-    """Per deck: cards never studied, in (re)learning, due now, and mature (interval of 21 days or more)."""
+    """Per deck: its cards as new (never studied), in (re)learning, young (in review, interval under 21 days),
+    mature (21 days or more) and suspended, which add up to `total`; and, apart, how many are due now."""
 
     deck: str
     total: int
@@ -42,6 +43,8 @@ class DeckCounts:
     learning: int
     due: int
     mature: int
+    young: int = 0
+    suspended: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,12 @@ class Stats:
 
 
 def deck_counts(deck: Deck | DeckIndex, memories: Mapping[str, CardState], now: datetime,
-                hidden: frozenset[str] = frozenset()) -> DeckCounts:
-    """The new / learning / due / mature counts of one deck (or deck index) at `now` (suspended or buried
-    cards: not due)."""
+                hidden: frozenset[str] = frozenset(), suspended: frozenset[str] = frozenset()) -> DeckCounts:
+    """The counts of one deck (or deck index) at `now` (`hidden`: suspended or buried cards, never due;
+    `suspended`: counted apart from new, learning, young and mature)."""
     index = _index(deck)
     return _counts(index, _studied(index, [(k, m) for k, m in memories.items() if k.partition("/")[0] == deck.id]),
-                   now, hidden)
+                   now, hidden, _present(index, suspended))
 
 
 def _studied(index: DeckIndex, memories: Iterable[tuple[str, CardState]]) -> list[tuple[str, CardState]]:
@@ -72,13 +75,22 @@ def _studied(index: DeckIndex, memories: Iterable[tuple[str, CardState]]) -> lis
     return [(k, m) for k, m in memories if position(k.partition("/")[2]) is not None]
 
 
+def _present(index: DeckIndex, keys: Iterable[str]) -> frozenset[str]:
+    """The keys of `keys` that name a card the deck has."""
+    position = index.position
+    return frozenset(k for k in keys if k.partition("/")[0] == index.id and position(k.partition("/")[2]) is not None)
+
+
 def _counts(index: DeckIndex, studied: list[tuple[str, CardState]], now: datetime,
-            hidden: frozenset[str]) -> DeckCounts:
-    """`deck_counts` from the stored states of the deck's cards (`_studied`)."""
+            hidden: frozenset[str], suspended: frozenset[str] = frozenset()) -> DeckCounts:
+    """`deck_counts` from the stored states of the deck's cards (`_studied`) and its suspended cards' keys."""
+    active = [m for k, m in studied if k not in suspended] if suspended else [m for _, m in studied]
+    mature = sum(m.mature for m in active)
     return DeckCounts(
-        deck=index.id, total=index.size, new=index.size - len(studied),
-        learning=sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for _, m in studied),
-        due=sum(m.due <= now and k not in hidden for k, m in studied), mature=sum(m.mature for _, m in studied))
+        deck=index.id, total=index.size, new=index.size - len(studied) - len(suspended - {k for k, _ in studied}),
+        learning=sum(m.phase in (Phase.LEARNING, Phase.RELEARNING) for m in active),
+        due=sum(m.due <= now and k not in hidden for k, m in studied), mature=mature,
+        young=sum(m.phase is Phase.REVIEW for m in active) - mature, suspended=len(suspended))
 
 
 def _index(deck: Deck | DeckIndex) -> DeckIndex:
@@ -167,7 +179,7 @@ _SPARE = timedelta(hours=3)
 
 def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, CardState], reviews: Sequence[ReviewRecord],
                   now: datetime, hidden: frozenset[str] = frozenset(), day_starts_at: int = 0,
-                  reviewed_on: Callable[[date], bool] | None = None) -> Stats:
+                  reviewed_on: Callable[[date], bool] | None = None, suspended: frozenset[str] = frozenset()) -> Stats:
     """Every number of `aiquiz stats`, for the loaded decks.
 
     Args:
@@ -176,6 +188,7 @@ def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Card
         reviews: The review log; with `reviewed_on`, only its last `RETENTION_DAYS` + 1 days are needed.
         now: The current time, in the learner's time zone.
         hidden: Suspended cards and cards buried past `now` (never counted as due).
+        suspended: Suspended cards (counted apart from new, learning, young and mature).
         day_starts_at: The hour a study day starts (the learner's `day-starts-at`; 0: calendar days).
         reviewed_on: Whether a card of these decks was reviewed on a study day, for the streak (None: from
             `reviews`).
@@ -198,7 +211,8 @@ def compute_stats(decks: Sequence[Deck | DeckIndex], memories: Mapping[str, Card
     removed = tuple(sorted(k for pairs in by_deck.values() for k, _ in pairs if k not in present))
     rate, counted = retention(mine, now)
     today = local_day(now, now, day_starts_at)
-    return Stats(decks=tuple(_counts(d, pairs, now, hidden) for d, pairs in zip(indexes, studied, strict=True)),
+    return Stats(decks=tuple(_counts(d, pairs, now, hidden, _present(d, suspended) if suspended else frozenset())
+                             for d, pairs in zip(indexes, studied, strict=True)),
                  reviews_today=reviews_on(mine, today, now, day_starts_at), retention=rate,
                  retention_reviews=counted, forecast=forecast(kept, now, day_starts_at=day_starts_at),
                  streak=streak(mine, now, day_starts_at) if reviewed_on is None else
