@@ -193,6 +193,12 @@ def test_the_summary_never_says_the_days_new_cards_are_done_when_one_was_buried(
     assert done in last.stdout, last.stdout
 
 
+def test_a_suspended_card_is_not_a_new_card_waiting(tmp_path: Path, sample_path: Path, cli) -> None:
+    result = cli("drill", str(sample_path), env={"AIQUIZ_HOME": str(tmp_path)}, stdin="nope\n\n300\n<b>bold</b>\nx\n")
+    assert "Suspended sample/cloze-one" in result.stdout, result.stdout
+    assert "3 new cards waiting" in result.stdout, result.stdout  # 5, less one studied and one suspended
+
+
 def test_cram_limit_and_filters(tmp_path: Path, sample_path: Path, cli) -> None:
     env = {"AIQUIZ_HOME": str(tmp_path)}
     first = cli("drill", str(sample_path), "--tag", "agi", env=env, stdin="t\n\n")

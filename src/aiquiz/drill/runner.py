@@ -171,7 +171,11 @@ def run_drill(decks: Sequence[Deck] | Library, picked: Sequence[Selected], store
     refit = None
     if loop.undo and not interrupted and tuning.refit_due(store, settings):
         refit = tuning.optimize(store, settings, clock())  # the evaluated fit; adopts only a better set
-    summary = session.summarize(loop.state, store.schedules(), _keys(picked), clock())
+    keys = _keys(picked)
+    suspended = {k for k, m in store.marks().items() if m.suspended}
+    if suspended:  # not waiting: "N new cards waiting" leaves them out
+        keys = set(keys) - suspended
+    summary = session.summarize(loop.state, store.schedules(), keys, clock())
     return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit,
                        new_left=sum(q.new for q in loop.state.queue),
                        new_set_aside=len(loop.dropped & {q.key for q in plan.queue if q.new}))
