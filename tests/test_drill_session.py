@@ -252,6 +252,7 @@ def test_a_card_another_drill_buried_meanwhile_is_not_shown(tmp_path) -> None:
         result = run_drill([deck], picked, store, OneAnswer(), lambda: T0, DrillOptions(new=3))
         assert [r.key for r in store.reviews()] == ["d/c0"]
     assert asked == ["d/c0"] and result.summary.reviews == 1
+    assert result.new_set_aside == 2  # the day's new cards are not all studied: the summary must not say so
 
 
 def test_the_days_notes_count_in_the_right_number() -> None:

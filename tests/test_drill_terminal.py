@@ -117,6 +117,23 @@ def test_a_drill_in_a_terminal_every_kind_quit_and_resume(tmp_path: Path, sample
     assert len(reviews(tmp_path)) == 5
 
 
+def test_typed_answers_show_even_when_a_killed_drill_left_echo_off(tmp_path: Path, sample_path: Path) -> None:
+    # kill -9 while a drill waits for a key leaves the terminal without echo when no shell restores it.
+    import termios
+
+    child = spawn(tmp_path, str(sample_path))
+    attrs = termios.tcgetattr(child.child_fd)
+    attrs[3] &= ~(termios.ECHO | termios.ICANON)
+    termios.tcsetattr(child.child_fd, termios.TCSANOW, attrs)  # as the killed drill left it
+    child.expect_exact("What does no mean?")
+    child.expect_exact("> ")
+    child.sendline("nope")
+    assert child.expect_exact(["nope", "Right"]) == 0  # echoed at the prompt, before the verdict's "you" line
+    child.expect_exact("Rate:")
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
 def test_kill_9_loses_nothing_already_answered(tmp_path: Path, sample_path: Path) -> None:
     child = spawn(tmp_path, str(sample_path))
     answer_first_two(child)
@@ -191,6 +208,16 @@ def test_the_summary_never_says_the_days_new_cards_are_done_when_one_was_buried(
     assert reviews(tmp_path) == [("sample/cloze-one", Rating.GOOD)]
     last = cli("drill", str(sample_path), env=env, stdin="b\n\n")  # the day's second new card: the last one
     assert done in last.stdout, last.stdout
+
+
+def test_a_new_card_answered_then_buried_used_its_new_slot_and_is_not_the_next_due(tmp_path: Path,
+                                                                                   sample_path: Path, cli) -> None:
+    env = {"AIQUIZ_HOME": str(tmp_path)}
+    assert cli("config", "new-per-day", "2", env=env).returncode == 0
+    # card 1 wrong (Again: due again in 1 min), card 2 rated Good (10 min), card 1 again: buried
+    out = cli("drill", str(sample_path), env=env, stdin="zzz\n1\nthings\nbold\n3\n\nb\n").stdout
+    assert "Buried sample/basic-one" in out and "that was the last of today's new cards" in out, out
+    assert "Next card due in 10 min." in out, out  # not the buried card's minute
 
 
 def test_a_suspended_card_is_not_a_new_card_waiting(tmp_path: Path, sample_path: Path, cli) -> None:

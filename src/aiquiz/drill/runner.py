@@ -171,14 +171,16 @@ def run_drill(decks: Sequence[Deck] | Library, picked: Sequence[Selected], store
     refit = None
     if loop.undo and not interrupted and tuning.refit_due(store, settings):
         refit = tuning.optimize(store, settings, clock())  # the evaluated fit; adopts only a better set
-    keys = _keys(picked)
-    suspended = {k for k, m in store.marks().items() if m.suspended}
+    keys, end = _keys(picked), clock()
+    marks = store.marks()
+    suspended = {k for k, m in marks.items() if m.suspended}
     if suspended:  # not waiting: "N new cards waiting" leaves them out
         keys = set(keys) - suspended
-    summary = session.summarize(loop.state, store.schedules(), keys, clock())
+    summary = session.summarize(loop.state, store.schedules(), keys, end, history.hidden(marks, end))
+    answered = {a.key for a in loop.state.answers}  # a new card answered, then buried: its new slot is used
     return DrillResult(summary, len(plan.queue), interrupted, plan, tuple(loop.leeches), refit,
                        new_left=sum(q.new for q in loop.state.queue),
-                       new_set_aside=len(loop.dropped & {q.key for q in plan.queue if q.new}))
+                       new_set_aside=len((loop.dropped - answered) & {q.key for q in plan.queue if q.new}))
 
 
 class _Cards:
@@ -211,6 +213,7 @@ def _step(loop: _Loop, by_key: _Cards, store: Store, ui: DrillUI, clock: Callabl
     marks = store.marks_of(item.key)  # another drill on the same store may have buried or suspended it since
     if marks.suspended or (not options.cram and marks.hidden(clock())):
         loop.state = session.drop(loop.state, item.key)
+        loop.dropped.add(item.key)  # as if buried here: gone after an undo too, and not a new card studied
         return True
     shown = Shown(by_key[item.key], session.progress(loop.state, clock()), item.new, options.lang, loop.last,
                   plan)

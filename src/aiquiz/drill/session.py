@@ -267,7 +267,7 @@ def progress(state: SessionState, now: datetime) -> Progress:
 
 
 def summarize(state: SessionState, memories: Mapping[str, Memory | Scheduled], selected: Collection[str],
-              now: datetime) -> Summary:
+              now: datetime, hidden: Collection[str] = frozenset()) -> Summary:
     """The summary shown when a session ends.
 
     Args:
@@ -276,9 +276,11 @@ def summarize(state: SessionState, memories: Mapping[str, Memory | Scheduled], s
         selected: The keys of the selected cards, each once (the next due date and the new cards waiting
             count these).
         now: The end of the session.
+        hidden: Cards buried or suspended now: not the next card due.
     """
-    dues = [m.due for k, m in memories.items() if k in selected]
+    studied = [(k, m.due) for k, m in memories.items() if k in selected]
     return Summary(cards=len({a.key for a in state.answers}), reviews=len(state.answers),
                    right=sum(a.rating is not Rating.AGAIN for a in state.answers),
-                   spent=max(now - state.started, timedelta()), next_due=min(dues, default=None),
-                   new_waiting=len(selected) - len(dues))
+                   spent=max(now - state.started, timedelta()),
+                   next_due=min((due for k, due in studied if k not in hidden), default=None),
+                   new_waiting=len(selected) - len(studied))

@@ -51,6 +51,7 @@ class KeyReader:
         self._fd = stream.fileno()
         self._echo = echo
         self._pending: list[str] = []  # keys typed ahead (two keys can arrive in one read)
+        _typing_shown(self._fd)
 
     def key(self, prompt: str, valid: Callable[[str], bool]) -> str | None:
         """Wait for a key `valid` accepts (Enter is ""); None on Ctrl-D or a closed terminal."""
@@ -88,6 +89,21 @@ class KeyReader:
             return input(prompt)
         except EOFError:
             return None
+
+
+def _typing_shown(fd: int) -> None:
+    """Turn the terminal's echo and line editing back on when they are off: a drill killed while it waited
+    for a key (kill -9: no clean-up) leaves them off, and a shell run through a wrapper (faketime, a script)
+    does not restore them, so typed answers would not show."""
+    import termios
+
+    try:
+        attrs = termios.tcgetattr(fd)
+        if attrs[3] & (termios.ECHO | termios.ICANON) != termios.ECHO | termios.ICANON:
+            attrs[3] |= termios.ECHO | termios.ICANON
+            termios.tcsetattr(fd, termios.TCSADRAIN, attrs)
+    except termios.error:  # not a terminal after all: nothing to restore
+        pass
 
 
 class LineReader:
