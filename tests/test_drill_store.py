@@ -287,15 +287,22 @@ def test_store_path_option_then_aiquiz_home_then_user_data(tmp_path: Path) -> No
     assert default.name == STORE_NAME and "aiquiz" in str(default.parent)
 
 
+def open_at_once(folder: Path, stores: int, processes: int) -> tuple[list[int], list[str]]:
+    """`processes` processes at once, each opening (creating) stores s0..s{stores-1} in `folder`: their exit
+    codes and error output."""
+    script = ("import sys, pathlib\nfrom aiquiz.progress.store import Store\n"
+              f"for i in range({stores}):\n    Store.open(pathlib.Path(sys.argv[1]) / f's{{i}}.sqlite3').close()\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(folder)], stderr=subprocess.PIPE, text=True)
+             for _ in range(processes)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    return [p.returncode for p in procs], errors
+
+
 def test_drills_creating_one_new_store_at_once_never_refuse_it(tmp_path: Path) -> None:
     """Creating a store is one step (written aside, then linked in place): a second drill starting at the
     same moment never sees an empty file it would refuse as not a store."""
-    script = ("import sys, pathlib\nfrom aiquiz.progress.store import Store\n"
-              "for i in range(15):\n    Store.open(pathlib.Path(sys.argv[1]) / f's{i}.sqlite3').close()\n")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
-    errors = [p.communicate(timeout=120)[1] for p in procs]
-    assert all(p.returncode == 0 for p in procs), errors
+    codes, errors = open_at_once(tmp_path, stores=15, processes=4)
+    assert all(code == 0 for code in codes), errors
     for i in range(15):
         with Store.open(tmp_path / f"s{i}.sqlite3") as store:
             assert store.version == SCHEMA_VERSION
@@ -310,15 +317,10 @@ def test_a_new_store_is_made_in_wal_mode_so_no_opener_has_to_switch_it(tmp_path:
     assert header[18:20] == b"\x02\x02"  # file format versions 2: WAL
 
 
-
 def test_many_drills_opening_new_stores_at_once_never_find_them_busy(tmp_path: Path) -> None:
     # Before new stores were made in WAL mode, about one process in ten here failed at once with "busy".
-    script = ("import sys, pathlib\nfrom aiquiz.progress.store import Store\n"
-              "for i in range(40):\n    Store.open(pathlib.Path(sys.argv[1]) / f's{i}.sqlite3').close()\n")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stderr=subprocess.PIPE, text=True)
-             for _ in range(10)]
-    errors = [p.communicate(timeout=120)[1] for p in procs]
-    assert all(p.returncode == 0 for p in procs), errors
+    codes, errors = open_at_once(tmp_path, stores=40, processes=10)
+    assert all(code == 0 for code in codes), errors
 
 
 def test_a_store_named_like_sqlites_memory_database_is_a_file_like_any_other(tmp_path: Path, monkeypatch) -> None:
