@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiquiz.progress.records import NewReview, ReviewRecord
-from aiquiz.progress.scheduler import DEFAULT_PARAMETERS, Memory, Parameters, Phase, Rating, phase_of, replayer
+from aiquiz.progress.scheduler import Memory, Parameters, Phase, Rating, default_parameters, phase_of, replayer
 from aiquiz.progress.settings import Settings
 from aiquiz.progress.store import Replay, Store
 from aiquiz.select import deck_of
@@ -116,7 +116,7 @@ def card_progress(store: Store, settings: Settings) -> list[CardProgress]:
     marks = store.marks()
     out = []
     for key, memory in sorted(store.memories().items()):
-        weights: Parameters = params(key) or DEFAULT_PARAMETERS
+        weights: Parameters = params(key) or default_parameters()
         out.append(CardProgress(key, memory, replay_steps(key, by_key.get(key, ()), replay),
                                 settings.retention_for(deck_of(key)), float(weights[20]),
                                 key in marks and marks[key].suspended))

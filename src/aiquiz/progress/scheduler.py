@@ -176,13 +176,6 @@ def default_parameters() -> Parameters:
     return tuple(float(w) for w in _fsrs().Scheduler().parameters)
 
 
-def __getattr__(name: str) -> Any:
-    """`DEFAULT_PARAMETERS` (fsrs's default weights), read from fsrs when first asked for."""
-    if name == "DEFAULT_PARAMETERS":
-        return default_parameters()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @lru_cache(maxsize=8)
 def _scheduler(retention: float, parameters: Parameters | None = None) -> fsrs.Scheduler:
     return _fsrs().Scheduler(parameters=parameters or default_parameters(), desired_retention=retention,  # type: ignore[no-any-return]
