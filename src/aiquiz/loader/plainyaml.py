@@ -180,8 +180,7 @@ def _read(text: str) -> tuple[Any, dict[int, int]]:
     for number, line in enumerate(text.split("\n"), 1):
         indent, dash, key, en, zh, word, rest = match(line).groups()  # type: ignore[union-attr]  # any line
         if en is not None:
-            value: Any = {"en": quoted(en) if en[:1] in _TYPED_START else en,
-                          "zh": quoted(zh) if zh[:1] in _TYPED_START else zh}
+            value: Any = {"en": quoted(en), "zh": quoted(zh)}
             rest = "{"
         elif word is not None:
             value = rest = word
