@@ -76,5 +76,3 @@ def flags(store: Store) -> list[Marks]:
     """Every flagged card, oldest flag first."""
     found = [m for m in store.marks().values() if m.flag is not None]
     return sorted(found, key=lambda m: ("" if m.flagged_at is None else m.flagged_at.isoformat(), m.key))
-
-
